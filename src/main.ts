@@ -8,6 +8,7 @@ import { runCli } from "./cli/app.ts";
 
 const code = await runCli(process.argv.slice(2), {
   argv0: process.argv[1] ?? process.argv0,
+  env: (name) => process.env[name],
   loadWasm: () => new Uint8Array(readFileSync(wasmPath)),
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),

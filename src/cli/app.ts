@@ -10,6 +10,7 @@ import { runSelftest } from "../crypto/selftest.ts";
 export interface CliIo {
   argv0: string;
   loadWasm(): Uint8Array;
+  env(name: string): string | undefined;
   stdout(s: string): void;
   stderr(s: string): void;
 }
@@ -37,6 +38,9 @@ const commands: Record<string, Command> = {
   "help": (_a, io) => (io.stdout(USAGE), 0),
   "--help": (_a, io) => (io.stdout(USAGE), 0),
   "selftest": (_a, io) => {
+    // Lets the executable tests prove that a stray .env in the working directory is not loaded.
+    const probe = io.env("TINCT_ENV_PROBE");
+    if (probe !== undefined) io.stdout(`env probe: ${probe}\n`);
     const core = instantiateWasmCore(io.loadWasm());
     const results = runSelftest(core);
     for (const r of results) io.stdout(`${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `: ${r.detail}`}\n`);
