@@ -55,9 +55,12 @@ export type Request =
   /** `4 PORT WEIGHT OPTIONS`; the 1.1 upgrade form `4 PUBKEY` is `{ upgradeKey }`. */
   | { code: RequestCode.ACK; port: string; weight: number; options: number }
   | { code: RequestCode.ACK; upgradeKey: string }
+  /** 5–7 were never sent by 1.0.36 or 1.1; `line` is the text after the code, for logging. */
   | { code: RequestCode.STATUS; line: string }
   | { code: RequestCode.ERROR; line: string }
   | { code: RequestCode.TERMREQ; line: string }
+  /** No handler in 1.0 or 1.1 (REQ_KEY extension numbers only); `line` is the text after the code. */
+  | { code: RequestCode.REQ_PUBKEY | RequestCode.ANS_PUBKEY; line: string }
   | { code: RequestCode.PING }
   | { code: RequestCode.PONG }
   | { code: RequestCode.ADD_SUBNET | RequestCode.DEL_SUBNET; nonce: number; owner: string; subnet: Subnet }
