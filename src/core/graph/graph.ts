@@ -1,0 +1,531 @@
+/**
+ * The mesh graph: every node we have heard of and every directed edge announced with
+ * ADD_EDGE, plus the two trees tinc derives from it after each change (spec §6):
+ *
+ * - unicast routes, by a breadth-first search from myself (hops first, weights only break
+ *   ties between paths with equal hop counts, as tinc 1.1 does);
+ * - the broadcast tree, a minimum spanning tree whose exact shape is part of the protocol,
+ *   because every node must pick the same tree.
+ *
+ * An edge counts only while its reverse edge exists. Names are compared like C's strcmp,
+ * which for tinc's `[A-Za-z0-9_]` names is JavaScript's code-unit order.
+ * @module
+ */
+import { OPTION_INDIRECT } from "../meta/requests.ts";
+
+/** One directed edge as announced by ADD_EDGE (`from` owns it). Address and port stay text,
+ * as tinc keeps unparseable ones verbatim and re-sends them. */
+export interface EdgeInfo {
+  from: string;
+  to: string;
+  address: string;
+  port: string;
+  options: number;
+  weight: number;
+  /** tinc 1.1 only: the address `from` sees locally for `to`. */
+  localAddress?: string;
+  localPort?: string;
+}
+
+/** A stored edge. Read-only to callers; change it through {@link MeshGraph.updateEdge}. */
+export interface MeshEdge extends Readonly<EdgeInfo> {
+  /** The edge `to → from`, if known; without it this edge is unused. */
+  readonly reverse: MeshEdge | null;
+}
+
+/** Compares like C's strcmp on ASCII names. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** tinc's global edge order: weight, then from-name, then to-name. */
+export function compareEdgeWeightOrder(
+  a: Readonly<Pick<EdgeInfo, "weight" | "from" | "to">>,
+  b: Readonly<Pick<EdgeInfo, "weight" | "from" | "to">>,
+): number {
+  if (a.weight !== b.weight) return a.weight < b.weight ? -1 : 1;
+  if (a.from !== b.from) return a.from < b.from ? -1 : 1;
+  if (a.to !== b.to) return a.to < b.to ? -1 : 1;
+  return 0;
+}
+
+class EdgeRecord implements MeshEdge {
+  from: string;
+  to: string;
+  address: string;
+  port: string;
+  options: number;
+  weight: number;
+  // `declare` keeps absent optional fields absent instead of present-but-undefined.
+  declare localAddress?: string;
+  declare localPort?: string;
+  reverse: EdgeRecord | null = null;
+  fromNode: NodeRecord;
+  toNode: NodeRecord;
+
+  constructor(info: EdgeInfo, fromNode: NodeRecord, toNode: NodeRecord) {
+    this.from = info.from;
+    this.to = info.to;
+    this.address = info.address;
+    this.port = info.port;
+    this.options = info.options;
+    this.weight = info.weight;
+    if (info.localAddress !== undefined) this.localAddress = info.localAddress;
+    if (info.localPort !== undefined) this.localPort = info.localPort;
+    this.fromNode = fromNode;
+    this.toNode = toNode;
+  }
+
+  assign(info: EdgeInfo): void {
+    this.address = info.address;
+    this.port = info.port;
+    this.options = info.options;
+    this.weight = info.weight;
+    if (info.localAddress !== undefined) this.localAddress = info.localAddress;
+    else delete this.localAddress;
+    if (info.localPort !== undefined) this.localPort = info.localPort;
+    else delete this.localPort;
+  }
+}
+
+class NodeRecord {
+  readonly name: string;
+  /** Outgoing edges by destination name. */
+  readonly out = new Map<string, EdgeRecord>();
+  /** Incoming edges by source name, so a purge can find them. */
+  readonly incoming = new Map<string, EdgeRecord>();
+  /** `out` sorted by destination name; rebuilt lazily after a change. */
+  sortedOut: EdgeRecord[] | null = null;
+  /** Dense index assigned at each route computation. */
+  index = 0;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  edgesByDestination(): EdgeRecord[] {
+    let sorted = this.sortedOut;
+    if (sorted === null) {
+      sorted = [...this.out.values()].sort((a, b) => compareNames(a.to, b.to));
+      this.sortedOut = sorted;
+    }
+    return sorted;
+  }
+}
+
+/** The route to one node as found by the last {@link MeshGraph.computeRoutes}. */
+export interface NodeRoute {
+  readonly name: string;
+  readonly reachable: boolean;
+  /** The neighbour of myself the route starts with (myself for myself); null if unreachable. */
+  readonly nexthop: string | null;
+  /** The node UDP packets are sent to: the node itself when it is reached directly, else the
+   * last directly reachable node before it (myself meaning "use nexthop over TCP"). */
+  readonly via: string | null;
+  /** Some edge on the route carries OPTION_INDIRECT. */
+  readonly indirect: boolean;
+  /** Hops from myself; 0 for myself, -1 if unreachable. */
+  readonly distance: number;
+  /** Sum of edge weights along the route that set `nexthop`. */
+  readonly weightedDistance: number;
+  /** The last edge of the route; null for myself and unreachable nodes. */
+  readonly prevedge: MeshEdge | null;
+  /** Options of `prevedge` (0 when there is none). */
+  readonly options: number;
+}
+
+/** One edge pair of the broadcast tree, named by the direction that was chosen. */
+export interface MstEdge {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The result of one route computation: a snapshot, not updated by later graph changes. */
+export interface RouteTable {
+  readonly myself: string;
+  /** Every node known at computation time, in name order. */
+  readonly routes: readonly NodeRoute[];
+  /** The route to `name`, if the node was known. */
+  route(name: string): NodeRoute | undefined;
+  /** The broadcast tree's edges, in the order they were chosen. */
+  readonly mst: readonly MstEdge[];
+  /** Whether the pair a–b (either direction) is in the broadcast tree. */
+  isMstEdge(a: string, b: string): boolean;
+  /** True if the search hit its safety bound (see {@link MeshGraph.computeRoutes}). */
+  readonly truncated: boolean;
+}
+
+/** Reachability and route changes between two route tables, each list in name order. */
+export interface ReachabilityDiff {
+  /** Unreachable (or unknown) before, reachable now: run host-up, subnet-up, send keys. */
+  readonly becameReachable: string[];
+  /** Reachable before, unreachable (or gone) now: run host-down, subnet-down, clear keys. */
+  readonly becameUnreachable: string[];
+  /** Reachable in both, but nexthop or via changed. */
+  readonly routeChanged: string[];
+}
+
+const UNREACHABLE = -1;
+
+class RouteTableImpl implements RouteTable {
+  readonly myself: string;
+  readonly routes: readonly NodeRoute[];
+  readonly mst: readonly MstEdge[];
+  readonly truncated: boolean;
+  private readonly byName: Map<string, NodeRoute>;
+  private mstKeys: Set<string> | null = null;
+
+  constructor(myself: string, routes: NodeRoute[], mst: MstEdge[], truncated: boolean) {
+    this.myself = myself;
+    this.routes = routes;
+    this.mst = mst;
+    this.truncated = truncated;
+    this.byName = new Map();
+    for (const r of routes) this.byName.set(r.name, r);
+  }
+
+  route(name: string): NodeRoute | undefined {
+    return this.byName.get(name);
+  }
+
+  isMstEdge(a: string, b: string): boolean {
+    let keys = this.mstKeys;
+    if (keys === null) {
+      keys = new Set();
+      // A space never occurs in a node name, so it separates the pair unambiguously.
+      for (const e of this.mst) keys.add(e.from < e.to ? `${e.from} ${e.to}` : `${e.to} ${e.from}`);
+      this.mstKeys = keys;
+    }
+    return keys.has(a < b ? `${a} ${b}` : `${b} ${a}`);
+  }
+}
+
+/**
+ * Nodes and directed edges of the mesh, and the route computation over them.
+ * Nodes are created on demand by edges or {@link ensureNode}; myself always exists.
+ */
+export class MeshGraph {
+  /** Our own node name. */
+  readonly myself: string;
+  private readonly nodeByName = new Map<string, NodeRecord>();
+  private sortedNames: string[] | null = null;
+  /** All edges in tinc's weight order (weight, from, to); kept sorted on every change. */
+  private readonly byWeight: EdgeRecord[] = [];
+
+  constructor(myself: string) {
+    this.myself = myself;
+    this.ensureNode(myself);
+  }
+
+  /** Creates the node if it is new. */
+  ensureNode(name: string): void {
+    this.nodeRecord(name);
+  }
+
+  /** Whether the node is known. */
+  hasNode(name: string): boolean {
+    return this.nodeByName.has(name);
+  }
+
+  /** Known node names in strcmp order. */
+  nodes(): readonly string[] {
+    let names = this.sortedNames;
+    if (names === null) {
+      names = [...this.nodeByName.keys()].sort(compareNames);
+      this.sortedNames = names;
+    }
+    return names;
+  }
+
+  /** Number of known nodes. */
+  get nodeCount(): number {
+    return this.nodeByName.size;
+  }
+
+  /** Number of stored edges. */
+  get edgeCount(): number {
+    return this.byWeight.length;
+  }
+
+  /** Adds an edge, creating unknown nodes; an existing edge `from → to` is replaced. */
+  addEdge(info: EdgeInfo): MeshEdge {
+    const existing = this.findEdge(info.from, info.to);
+    if (existing !== undefined) {
+      this.updateEdge(info);
+      return existing;
+    }
+    const fromNode = this.nodeRecord(info.from);
+    const toNode = this.nodeRecord(info.to);
+    const edge = new EdgeRecord(info, fromNode, toNode);
+    fromNode.out.set(info.to, edge);
+    fromNode.sortedOut = null;
+    toNode.incoming.set(info.from, edge);
+    const reverse = toNode.out.get(info.from);
+    if (reverse !== undefined) {
+      edge.reverse = reverse;
+      reverse.reverse = edge;
+    }
+    this.byWeight.splice(this.weightSlot(edge), 0, edge);
+    return edge;
+  }
+
+  /** Replaces the fields of the existing edge `from → to`; false if there is none. */
+  updateEdge(info: EdgeInfo): boolean {
+    const edge = this.findEdge(info.from, info.to);
+    if (edge === undefined) return false;
+    if (edge.weight !== info.weight) {
+      this.byWeight.splice(this.weightIndexOf(edge), 1);
+      edge.assign(info);
+      this.byWeight.splice(this.weightSlot(edge), 0, edge);
+    } else {
+      edge.assign(info);
+    }
+    return true;
+  }
+
+  /** Removes the edge `from → to`; false if there is none. Nodes stay. */
+  deleteEdge(from: string, to: string): boolean {
+    const edge = this.findEdge(from, to);
+    if (edge === undefined) return false;
+    this.unlinkEdge(edge);
+    return true;
+  }
+
+  /** The edge `from → to`, if known. */
+  getEdge(from: string, to: string): MeshEdge | undefined {
+    return this.findEdge(from, to);
+  }
+
+  /** Outgoing edges of `name` in destination-name order (tinc's per-node edge tree). */
+  edgesFrom(name: string): readonly MeshEdge[] {
+    const node = this.nodeByName.get(name);
+    return node === undefined ? [] : node.edgesByDestination();
+  }
+
+  /** All edges in tinc's weight order (weight, from, to). */
+  edgesByWeight(): readonly MeshEdge[] {
+    return this.byWeight;
+  }
+
+  /** Removes a node with every edge from or to it (tinc's purge). Myself cannot be removed. */
+  deleteNode(name: string): boolean {
+    if (name === this.myself) return false;
+    const node = this.nodeByName.get(name);
+    if (node === undefined) return false;
+    for (const edge of [...node.out.values()]) this.unlinkEdge(edge);
+    for (const edge of [...node.incoming.values()]) this.unlinkEdge(edge);
+    this.nodeByName.delete(name);
+    this.sortedNames = null;
+    return true;
+  }
+
+  /**
+   * Computes unicast routes and the broadcast tree (tinc's graph(): BFS then MST).
+   *
+   * Unicast: a breadth-first search from myself over edges whose reverse exists, each node's
+   * edges taken in destination-name order; `ind = n.indirect || edge has OPTION_INDIRECT`.
+   * A known node x is updated from n (and queued again) only if
+   *   (a) x is indirect and the new path is direct (tinc 1.0.36's upgrade: nexthop is kept), or
+   *   (b) the new path has the same hop count as x's current one and a strictly lower weighted
+   *       distance (tinc 1.1's tie rule); then nexthop and weighted distance follow the new path.
+   * The first visit always sets nexthop (x itself when n is myself, else n's nexthop).
+   * Every update sets prevedge, via (`ind ? n.via : x`), options and distance (n's + 1).
+   *
+   * The search ends by itself; as a guard against pathological input (e.g. negative weights)
+   * it stops after 64·(nodes + edges) queue entries and sets `truncated`.
+   */
+  computeRoutes(): RouteTable {
+    const names = this.nodes();
+    const count = names.length;
+    const records: NodeRecord[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const rec = this.nodeByName.get(names[i]!)!;
+      rec.index = i;
+      records[i] = rec;
+    }
+    const me = this.nodeByName.get(this.myself)!.index;
+
+    const visited = new Uint8Array(count);
+    const indirect = new Uint8Array(count).fill(1);
+    const distance = new Int32Array(count).fill(UNREACHABLE);
+    const weighted = new Float64Array(count);
+    const nexthop = new Int32Array(count).fill(UNREACHABLE);
+    const via = new Int32Array(count).fill(UNREACHABLE);
+    const options = new Float64Array(count);
+    const prevedge: (EdgeRecord | null)[] = new Array(count).fill(null);
+
+    visited[me] = 1;
+    indirect[me] = 0;
+    distance[me] = 0;
+    nexthop[me] = me;
+    via[me] = me;
+
+    const queue: number[] = [me];
+    const maxPops = 64 * (count + this.byWeight.length) + 64;
+    let truncated = false;
+    for (let head = 0; head < queue.length; head++) {
+      if (head >= maxPops) {
+        truncated = true;
+        break;
+      }
+      const n = queue[head]!;
+      const nInd = indirect[n]!;
+      const nDist = distance[n]!;
+      const nWeighted = weighted[n]!;
+      for (const edge of records[n]!.edgesByDestination()) {
+        if (edge.reverse === null) continue;
+        const x = edge.toNode.index;
+        if (x === me) continue;
+        const ind = nInd === 1 || (edge.options & OPTION_INDIRECT) !== 0 ? 1 : 0;
+        const sameHops = distance[x] === nDist + 1;
+        const newWeighted = nWeighted + edge.weight;
+        if (
+          visited[x] === 1 && (indirect[x] === 0 || ind === 1) && (!sameHops || weighted[x]! <= newWeighted)
+        ) {
+          continue;
+        }
+        if (visited[x] === 0 || (sameHops && weighted[x]! > newWeighted)) {
+          nexthop[x] = n === me ? x : nexthop[n]!;
+          weighted[x] = newWeighted;
+        }
+        visited[x] = 1;
+        indirect[x] = ind;
+        prevedge[x] = edge;
+        via[x] = ind === 1 ? via[n]! : x;
+        options[x] = edge.options;
+        distance[x] = nDist + 1;
+        queue.push(x);
+      }
+    }
+
+    const routes: NodeRoute[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const reachable = visited[i] === 1;
+      const hop = nexthop[i]!;
+      const v = via[i]!;
+      routes[i] = {
+        name: names[i]!,
+        reachable,
+        nexthop: reachable && hop >= 0 ? names[hop]! : null,
+        via: reachable && v >= 0 ? names[v]! : null,
+        indirect: reachable ? indirect[i] === 1 : false,
+        distance: reachable ? distance[i]! : UNREACHABLE,
+        weightedDistance: reachable ? weighted[i]! : 0,
+        prevedge: reachable ? prevedge[i]! : null,
+        options: reachable ? options[i]! : 0,
+      };
+    }
+    return new RouteTableImpl(this.myself, routes, this.spanningTree(visited), truncated);
+  }
+
+  /**
+   * tinc's mst_kruskal: walk the edges in weight order, seed the tree with the `from` of the
+   * first edge whose `from` is reachable, add an edge (with its reverse) when exactly one end is
+   * in the tree, and restart from the head after an addition that followed a skipped edge.
+   *
+   * That walk always adds the first edge in weight order that has exactly one end in the tree,
+   * which is Prim's algorithm under a strict total edge order; under such an order the spanning
+   * tree of a connected component is unique, so Kruskal's union-find over the same order gives
+   * the same edges in O(E). Only edges between reachable nodes can join the seed's tree: an
+   * edge with a reverse whose one end is reachable makes the other end reachable too.
+   */
+  private spanningTree(reachable: Uint8Array): MstEdge[] {
+    const parent = new Int32Array(reachable.length);
+    for (let i = 0; i < parent.length; i++) parent[i] = i;
+    const find = (i: number): number => {
+      let root = i;
+      while (parent[root] !== root) root = parent[root]!;
+      while (parent[i] !== root) {
+        const next = parent[i]!;
+        parent[i] = root;
+        i = next;
+      }
+      return root;
+    };
+    const tree: MstEdge[] = [];
+    const limit = reachable.length - 1;
+    for (const edge of this.byWeight) {
+      if (tree.length >= limit) break;
+      if (edge.reverse === null) continue;
+      const a = edge.fromNode.index;
+      const b = edge.toNode.index;
+      if (reachable[a] !== 1 || reachable[b] !== 1) continue;
+      const ra = find(a);
+      const rb = find(b);
+      if (ra === rb) continue;
+      parent[ra] = rb;
+      tree.push({ from: edge.from, to: edge.to });
+    }
+    return tree;
+  }
+
+  private nodeRecord(name: string): NodeRecord {
+    let node = this.nodeByName.get(name);
+    if (node === undefined) {
+      node = new NodeRecord(name);
+      this.nodeByName.set(name, node);
+      this.sortedNames = null;
+    }
+    return node;
+  }
+
+  private findEdge(from: string, to: string): EdgeRecord | undefined {
+    return this.nodeByName.get(from)?.out.get(to);
+  }
+
+  private unlinkEdge(edge: EdgeRecord): void {
+    edge.fromNode.out.delete(edge.to);
+    edge.fromNode.sortedOut = null;
+    edge.toNode.incoming.delete(edge.from);
+    if (edge.reverse !== null) {
+      edge.reverse.reverse = null;
+      edge.reverse = null;
+    }
+    this.byWeight.splice(this.weightIndexOf(edge), 1);
+  }
+
+  /** Index at which `edge` belongs in `byWeight` (first slot not before it). */
+  private weightSlot(edge: EdgeRecord): number {
+    let lo = 0;
+    let hi = this.byWeight.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareEdgeWeightOrder(this.byWeight[mid]!, edge) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private weightIndexOf(edge: EdgeRecord): number {
+    const at = this.weightSlot(edge);
+    if (this.byWeight[at] !== edge) {
+      throw new Error(`edge ${edge.from}->${edge.to} missing from weight order`);
+    }
+    return at;
+  }
+}
+
+/**
+ * What changed between two route computations, for the engine's host-up/down, subnet-up/down
+ * and key resets. Nodes missing from a table count as unreachable there.
+ */
+export function diffReachability(before: RouteTable | null, after: RouteTable): ReachabilityDiff {
+  const becameReachable: string[] = [];
+  const becameUnreachable: string[] = [];
+  const routeChanged: string[] = [];
+  const names = new Set<string>();
+  if (before !== null) { for (const r of before.routes) names.add(r.name); }
+  for (const r of after.routes) names.add(r.name);
+  for (const name of [...names].sort(compareNames)) {
+    const was = before?.route(name);
+    const now = after.route(name);
+    const wasUp = was?.reachable === true;
+    const isUp = now?.reachable === true;
+    if (!wasUp && isUp) becameReachable.push(name);
+    else if (wasUp && !isUp) becameUnreachable.push(name);
+    else if (wasUp && isUp && (was!.nexthop !== now!.nexthop || was!.via !== now!.via)) {
+      routeChanged.push(name);
+    }
+  }
+  return { becameReachable, becameUnreachable, routeChanged };
+}
