@@ -1,0 +1,38 @@
+/**
+ * Byte counters on a lab node's underlay (nftables), split into the tinc port's UDP datagrams
+ * and TCP segments, so a test can tell how much of the tunnelled traffic crossed as UDP.
+ */
+import type { Lab, LabNode } from "./lab.ts";
+
+const TABLE = "tinctcount";
+
+export function installCounters(lab: Lab, node: LabNode, port = 655): void {
+  const rules = `
+table inet ${TABLE} {
+  counter udp_out {}
+  counter tcp_out {}
+  chain out {
+    type filter hook output priority 0; policy accept;
+    oifname "eth0" udp dport ${port} counter name udp_out
+    oifname "eth0" udp sport ${port} counter name udp_out
+    oifname "eth0" tcp dport ${port} counter name tcp_out
+    oifname "eth0" tcp sport ${port} counter name tcp_out
+  }
+}
+`;
+  lab.exec(node.ns, ["nft", "delete", "table", "inet", TABLE]);
+  const r = lab.exec(node.ns, ["nft", "-f", "-"], 10_000, rules);
+  if (r.status !== 0) throw new Error(`nft failed: ${r.stderr}`);
+}
+
+export function readCounters(lab: Lab, node: LabNode): { udpBytes: number; tcpBytes: number } {
+  const out = lab.exec(node.ns, ["nft", "-j", "list", "counters", "table", "inet", TABLE]).stdout;
+  const j = JSON.parse(out) as { nftables: Array<{ counter?: { name: string; bytes: number } }> };
+  let udpBytes = 0;
+  let tcpBytes = 0;
+  for (const item of j.nftables) {
+    if (item.counter?.name === "udp_out") udpBytes = item.counter.bytes;
+    if (item.counter?.name === "tcp_out") tcpBytes = item.counter.bytes;
+  }
+  return { udpBytes, tcpBytes };
+}
