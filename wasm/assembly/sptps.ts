@@ -1,0 +1,67 @@
+// tinc's SPTPS record cipher (spec tinc-1.1-sptps.md §1.4), in place on a record body:
+//
+//   body:  +-------+----------------+---------+
+//          | type  | data (len)     | tag(16) |
+//          +-------+----------------+---------+
+//          <- encrypted: ChaCha20 from block 1 -> <- Poly1305 over the encrypted bytes
+//
+// ChaCha20 is DJB's original: words 12-13 = 64-bit block counter, words 14-15 = seqno as a
+// big-endian 64-bit IV (so word 14 = 0 and word 15 = bswap(seqno)). Block 0's first 32 bytes
+// are the Poly1305 key. A datagram record is `seqno:u32be || body`; a stream record is
+// `len:u16be || body` with an implicit seqno.
+
+import { chachaXorScalar, chachaXorSimd } from "./chacha20";
+import { poly1305Mac } from "./poly1305";
+import { E_BAD_TAG, OK, SCRATCH, TAG_SIZE } from "./layout";
+
+/** Keystream block 0 (its first 32 bytes are the Poly1305 key) and the computed tag. */
+const POLY_KEY: usize = SCRATCH + 64;
+const TAG: usize = SCRATCH + 192;
+
+let simdOn: bool = true;
+
+/** Chooses the v128 keystream (default) or the scalar one; both give the same bytes. */
+export function setSimdPath(on: bool): void {
+  simdOn = on;
+}
+
+/** True while the v128 keystream is in use. */
+export function simdPath(): bool {
+  return simdOn;
+}
+
+/** ChaCha20 (64-bit counter, 8-byte nonce) with the active implementation. */
+export function chachaOrig(key: usize, counter: u64, nonceLo: u32, nonceHi: u32, src: usize, dst: usize, len: u32): void {
+  if (simdOn) chachaXorSimd(key, <u32> counter, <u32> (counter >> 32), nonceLo, nonceHi, true, src, dst, len);
+  else chachaXorScalar(key, <u32> counter, <u32> (counter >> 32), nonceLo, nonceHi, true, src, dst, len);
+}
+
+// @ts-ignore: decorator
+@inline function derivePolyKey(key: usize, ivWord: u32): void {
+  memory.fill(POLY_KEY, 0, 64);
+  chachaXorScalar(key, 0, 0, 0, ivWord, true, POLY_KEY, POLY_KEY, 64);
+}
+
+/** Encrypts `type || data` (1 + dataLen bytes at `body`, type already in place) and appends the tag. */
+export function sealBodyAt(key: usize, seqno: u32, body: usize, dataLen: u32): void {
+  const ivWord = bswap<u32>(seqno);
+  derivePolyKey(key, ivWord);
+  const n = dataLen + 1;
+  chachaOrig(key, 1, 0, ivWord, body, body, n);
+  poly1305Mac(POLY_KEY, body, n, body + n);
+}
+
+/** Verifies the tag of a body whose encrypted part is 1 + dataLen bytes; decrypts it only if valid. */
+export function openBodyAt(key: usize, seqno: u32, body: usize, dataLen: u32): i32 {
+  const ivWord = bswap<u32>(seqno);
+  derivePolyKey(key, ivWord);
+  const n = dataLen + 1;
+  poly1305Mac(POLY_KEY, body, n, TAG);
+  // Constant time: fold all differences before looking at them.
+  const diff = (load<u64>(TAG, 0) ^ load<u64>(body + n, 0)) | (load<u64>(TAG, 8) ^ load<u64>(body + n, 8));
+  if (diff != 0) return E_BAD_TAG;
+  chachaOrig(key, 1, 0, ivWord, body, body, n);
+  return OK;
+}
+
+export { TAG_SIZE };
