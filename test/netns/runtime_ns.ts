@@ -21,7 +21,11 @@ export function requireRoot(): void {
 /** Runs a command with a time bound; returns status and output. */
 export function sh(cmd: string[], timeoutMs = 10_000): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", timeout: timeoutMs });
-  return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error?.message ?? "") };
+  return {
+    status: r.status ?? -1,
+    stdout: r.stdout ?? "",
+    stderr: (r.stderr ?? "") + (r.error?.message ?? ""),
+  };
 }
 
 /** Runs a command and throws with its stderr when it fails. */
@@ -72,8 +76,12 @@ export function vethPair(nsA: string, nsB: string, a: string[], b: string[]): vo
   const ia = `vta${process.pid % 10000}${counter}`;
   const ib = `vtb${process.pid % 10000}${counter}`;
   must(["ip", "link", "add", ia, "netns", nsA, "type", "veth", "peer", "name", ib, "netns", nsB]);
-  for (const addr of a) must(["ip", "-n", nsA, "addr", "add", addr, "dev", ia, ...(addr.includes(":") ? ["nodad"] : [])]);
-  for (const addr of b) must(["ip", "-n", nsB, "addr", "add", addr, "dev", ib, ...(addr.includes(":") ? ["nodad"] : [])]);
+  for (const addr of a) {
+    must(["ip", "-n", nsA, "addr", "add", addr, "dev", ia, ...(addr.includes(":") ? ["nodad"] : [])]);
+  }
+  for (const addr of b) {
+    must(["ip", "-n", nsB, "addr", "add", addr, "dev", ib, ...(addr.includes(":") ? ["nodad"] : [])]);
+  }
   must(["ip", "-n", nsA, "link", "set", ia, "up"]);
   must(["ip", "-n", nsB, "link", "set", ib, "up"]);
 }
