@@ -1,0 +1,81 @@
+/**
+ * The past-request cache (tinc's seen_request / age_past_requests): flooded requests
+ * (ADD/DEL_SUBNET, ADD/DEL_EDGE, KEY_CHANGED) are handled and forwarded only the first time
+ * their exact line is seen.
+ *
+ * ```
+ *  key = line without "\n", up to the first NUL (tinc compares C strings)
+ *  seen(line, now):  known -> true (ignore, don't forward)     unknown -> record now, false
+ *  age(now):         drop entries with firstSeen + pingInterval <= now  (at each periodic check)
+ * ```
+ *
+ * Bound: at most `maxEntries` (default {@link DEFAULT_MAX_ENTRIES} = 100,000) lines are kept;
+ * recording one more evicts the oldest. tinc has no bound; a peer flooding unique lines could
+ * otherwise grow memory without limit within one PingInterval. At 100,000 entries of ~100 bytes
+ * the cache stays around 10-20 MB, far above what a legitimate mesh floods in 60 s.
+ * @module
+ */
+
+/** Default entry limit (see module doc). */
+export const DEFAULT_MAX_ENTRIES = 100_000;
+
+/** First-seen times of flooded request lines, aged by PingInterval. */
+export class DedupCache {
+  readonly #firstSeen = new Map<string, number>();
+  readonly #pingIntervalMs: number;
+  readonly #maxEntries: number;
+
+  /**
+   * @param pingIntervalMs lifetime of an entry (tinc: PingInterval, default 60 s)
+   * @param maxEntries hard bound; the oldest entry is evicted beyond it
+   */
+  constructor(pingIntervalMs: number, maxEntries: number = DEFAULT_MAX_ENTRIES) {
+    this.#pingIntervalMs = pingIntervalMs;
+    this.#maxEntries = Math.max(1, Math.floor(maxEntries));
+  }
+
+  /** Number of remembered lines. */
+  get size(): number {
+    return this.#firstSeen.size;
+  }
+
+  /**
+   * Whether `line` was seen before; if not, remembers it as first seen at `now` (ms).
+   * @returns true when the request must be ignored (not handled, not forwarded)
+   */
+  seen(line: string, now: number): boolean {
+    const key = keyOf(line);
+    if (this.#firstSeen.has(key)) return true;
+    this.#firstSeen.set(key, now);
+    if (this.#firstSeen.size > this.#maxEntries) {
+      // Map iteration order is insertion order, so the first key is the oldest entry.
+      const oldest = this.#firstSeen.keys().next();
+      if (!oldest.done) this.#firstSeen.delete(oldest.value);
+    }
+    return false;
+  }
+
+  /** Forgets every entry with `firstSeen + pingInterval <= now` (ms). Returns how many went. */
+  age(now: number): number {
+    let removed = 0;
+    // Full walk: correct even if `now` values were not monotonic; bounded by maxEntries.
+    for (const [key, firstSeen] of this.#firstSeen) {
+      if (firstSeen + this.#pingIntervalMs <= now) {
+        this.#firstSeen.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.#firstSeen.clear();
+  }
+}
+
+function keyOf(line: string): string {
+  const nul = line.indexOf("\0");
+  const withoutNewline = line.endsWith("\n") ? line.slice(0, -1) : line;
+  return nul >= 0 ? line.slice(0, nul) : withoutNewline;
+}

@@ -1,0 +1,173 @@
+/**
+ * Splits one direction of a meta connection's TCP byte stream into request lines and raw frames.
+ *
+ * ```
+ *  stream:  "0 alice 17\n" "4 655 0 c\n" "17 98\n" <98 raw bytes, may contain \n> "8\n" ...
+ *           |-- line --|  |-- line --|  |-line-|  |------- raw (expectRaw(98)) ---| |line|
+ *
+ *  1.0 auth: "0 a 17\n" "1 429 672 0 0 KEYHEX\n" <CFB ciphertext from here on ...>
+ *                                           ^ setTransform(decrypt) right after this line
+ *  1.1:      "0 a 17.7\n" <SPTPS records ...>   takeRemainder() right after the ID line
+ * ```
+ *
+ * Pull-based: {@link MetaFramer.push} bytes as they arrive (any chunking), then call
+ * {@link MetaFramer.next} until it returns null. The caller decides what the next item is:
+ * after a `17 LEN` or `21 LEN` line it calls `expectRaw(LEN)`; after the METAKEY line it installs
+ * a decrypting transform (bytes already buffered are transformed at once); after a 1.1 ID line it
+ * takes the unconsumed bytes away for SPTPS.
+ *
+ * Limit (tinc's MAXBUFSIZE, 2176 bytes): tinc reads into a fixed buffer of that size and drops
+ * the connection when it is full and holds no complete item. Here: a line whose text plus `\n`
+ * exceeds 2176 bytes, or a raw frame longer than 2176 bytes once 2176 bytes are buffered, gives
+ * an error item; errors are sticky (the connection must be dropped).
+ * @module
+ */
+
+/** tinc's meta input buffer size, max(MAXSIZE, 2048) + 128. */
+export const MAXBUFSIZE = 2176;
+
+/** One unit of the stream. */
+export type FrameItem =
+  /** A request line without its `\n`, one character per byte (latin-1), NULs included. */
+  | { kind: "line"; line: string }
+  /** The raw bytes announced by the previous PACKET / SPTPS_PACKET line. */
+  | { kind: "raw"; bytes: Uint8Array }
+  /** The stream is unusable; the connection must be dropped. */
+  | { kind: "error"; reason: string };
+
+/** A byte-stream transform (e.g. CFB decryption); must return as many bytes as it gets. */
+export type StreamTransform = (bytes: Uint8Array) => Uint8Array;
+
+const NEWLINE = 0x0a;
+
+/** Per-connection line/raw reader with tinc's buffer limit. */
+export class MetaFramer {
+  #buf = new Uint8Array(4096);
+  #start = 0;
+  #end = 0;
+  #rawPending: number | null = null;
+  #error: string | null = null;
+  #transform: StreamTransform | null = null;
+  readonly #limit: number;
+
+  /** @param limit buffer limit in bytes (tinc: {@link MAXBUFSIZE}) */
+  constructor(limit: number = MAXBUFSIZE) {
+    this.#limit = limit;
+  }
+
+  /** Bytes received and not yet returned as an item. */
+  get buffered(): number {
+    return this.#end - this.#start;
+  }
+
+  /** Whether a raw frame is awaited. */
+  get awaitingRaw(): boolean {
+    return this.#rawPending !== null;
+  }
+
+  /** Appends received bytes (after the transform, if one is installed). */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const data = this.#transform ? this.#transform(chunk) : chunk;
+    this.#reserve(data.length);
+    this.#buf.set(data, this.#end);
+    this.#end += data.length;
+  }
+
+  /** The next complete item, or null when more bytes are needed. */
+  next(): FrameItem | null {
+    if (this.#error !== null) return { kind: "error", reason: this.#error };
+    const available = this.#end - this.#start;
+    if (this.#rawPending !== null) {
+      const n = this.#rawPending;
+      if (available >= n) {
+        const bytes = this.#buf.slice(this.#start, this.#start + n);
+        this.#start += n;
+        this.#rawPending = null;
+        return { kind: "raw", bytes };
+      }
+      if (available >= this.#limit) {
+        return this.#fail(`raw frame of ${n} bytes exceeds the ${this.#limit}-byte buffer`);
+      }
+      return null;
+    }
+    const scanEnd = Math.min(this.#end, this.#start + this.#limit);
+    const nl = this.#buf.subarray(this.#start, scanEnd).indexOf(NEWLINE);
+    if (nl < 0) {
+      if (available >= this.#limit) return this.#fail(`${this.#limit} bytes buffered without a newline`);
+      return null;
+    }
+    const line = latin1(this.#buf.subarray(this.#start, this.#start + nl));
+    this.#start += nl + 1;
+    return { kind: "line", line };
+  }
+
+  /** Declares that the next `n` bytes are a raw frame (call after a `17 n` / `21 n` line). */
+  expectRaw(n: number): void {
+    if (!Number.isInteger(n) || n < 0) {
+      this.#error ??= `bad raw frame length ${n}`;
+      return;
+    }
+    this.#rawPending = n;
+  }
+
+  /**
+   * Removes and returns every buffered, unconsumed byte (e.g. SPTPS bytes that arrived in the
+   * same read as the 1.1 ID line). The framer stays usable; push the owner's output back if wanted.
+   */
+  takeRemainder(): Uint8Array {
+    const rest = this.#buf.slice(this.#start, this.#end);
+    this.#start = 0;
+    this.#end = 0;
+    return rest;
+  }
+
+  /**
+   * Installs a transform for all bytes not consumed yet: buffered ones are transformed now, in
+   * order, and every later push goes through it (tinc decrypts the bytes that followed the
+   * METAKEY line in the same read). Pass null to remove it.
+   */
+  setTransform(transform: StreamTransform | null): void {
+    this.#transform = transform;
+    if (transform && this.#end > this.#start) {
+      const rest = transform(this.#buf.subarray(this.#start, this.#end));
+      this.#buf.set(rest, this.#start);
+    }
+  }
+
+  #fail(reason: string): FrameItem {
+    this.#error = reason;
+    return { kind: "error", reason };
+  }
+
+  #reserve(extra: number): void {
+    if (this.#end + extra <= this.#buf.length) return;
+    const live = this.#end - this.#start;
+    if (live + extra <= this.#buf.length && this.#start > 0) {
+      this.#buf.copyWithin(0, this.#start, this.#end);
+    } else {
+      const bigger = new Uint8Array(Math.max(this.#buf.length * 2, live + extra));
+      bigger.set(this.#buf.subarray(this.#start, this.#end));
+      this.#buf = bigger;
+    }
+    this.#start = 0;
+    this.#end = live;
+  }
+}
+
+/** One character per byte; lines are short (≤ MAXBUFSIZE) so a single apply is safe. */
+function latin1(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 1024) {
+    out += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 1024)));
+  }
+  return out;
+}
+
+/** Encodes a request line for the wire: one byte per character (latin-1) plus `\n`. */
+export function encodeLine(line: string): Uint8Array {
+  const out = new Uint8Array(line.length + 1);
+  for (let i = 0; i < line.length; i++) out[i] = line.charCodeAt(i) & 0xff;
+  out[line.length] = NEWLINE;
+  return out;
+}
