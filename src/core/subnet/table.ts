@@ -1,0 +1,479 @@
+/**
+ * The subnet table: who owns which IPv4/IPv6 prefix or MAC address, and the per-packet lookup
+ * (spec §7). tinc keeps one ordered tree — kind, prefix length descending, address, weight
+ * ascending, owner — and returns the first matching entry whose owner is reachable, else the
+ * last matching entry (an unreachable owner), behind a 2-entry cache flushed on every change.
+ *
+ * Here the same answer comes from one hash map per prefix length, probed from the longest
+ * length present to the shortest. Within a length, entries sharing a masked network sit in a
+ * bucket kept in tree order, so walking lengths longest-first and buckets front-to-back visits
+ * the matches in exactly the tree's order. A small direct-mapped cache sits in front; every
+ * change, and every reachability change the engine reports, invalidates it.
+ * @module
+ */
+import type { Subnet } from "./subnet.ts";
+import { compareSubnets } from "./subnet_text.ts";
+
+/** One owned subnet. */
+export interface SubnetEntry {
+  readonly owner: string;
+  readonly subnet: Readonly<Subnet>;
+}
+
+/** Answers whether a node is reachable right now. */
+export type OwnerReachable = (owner: string) => boolean;
+
+function compareOwners(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** tinc's subnet tree order, owner included. */
+export function compareEntries(a: SubnetEntry, b: SubnetEntry): number {
+  return compareSubnets(a.subnet, b.subnet) || compareOwners(a.owner, b.owner);
+}
+
+/** Network-order 32-bit word at `offset`, as a signed int32 (cheap Map key). */
+function word(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+}
+
+/** A 48-bit MAC as an exact integer. */
+function macKey(bytes: Uint8Array, offset: number): number {
+  const high = (bytes[offset]! << 8) | bytes[offset + 1]!;
+  return high * 0x1_0000_0000 + (word(bytes, offset + 2) >>> 0);
+}
+
+/** Mask of the top `len` bits of a 32-bit word (len 0..32), as int32. */
+function wordMask(len: number): number {
+  return len <= 0 ? 0 : len >= 32 ? -1 : (-1 << (32 - len)) | 0;
+}
+
+/** Masks of each of 4 words for every prefix length 0..128, flattened. */
+const V6_MASKS: Int32Array = (() => {
+  const masks = new Int32Array(129 * 4);
+  for (let len = 0; len <= 128; len++) {
+    for (let w = 0; w < 4; w++) masks[len * 4 + w] = wordMask(len - 32 * w);
+  }
+  return masks;
+})();
+
+const V4_MASKS: Int32Array = Int32Array.from({ length: 33 }, (_, len) => wordMask(len));
+
+function hashV6(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ 0x2545f491, 0x9e3779b1);
+  h = Math.imul(h ^ w1 ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ w2 ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ w3 ^ (h >>> 16)) | 0;
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+/** Identity of a subnet for exact matching: kind, address, prefix and weight. */
+function subnetKey(s: Subnet): string {
+  const prefix = s.kind === "mac" ? 48 : s.prefix;
+  return `${s.kind}/${prefix}#${s.weight}@${hex(s.address)}`;
+}
+
+class Entry implements SubnetEntry {
+  readonly owner: string;
+  readonly subnet: Readonly<Subnet>;
+  readonly key: string;
+  /** Masked network words (1 for IPv4, 4 for IPv6, none for MAC). */
+  readonly net: Int32Array;
+  /** The bucket's Map key: masked IPv4 word, IPv6 hash or MAC integer. */
+  readonly bucketKey: number;
+
+  constructor(owner: string, subnet: Subnet) {
+    this.owner = owner;
+    const address = subnet.address.slice();
+    this.subnet = { ...subnet, address } as Subnet;
+    this.key = subnetKey(subnet);
+    switch (subnet.kind) {
+      case "mac":
+        this.net = new Int32Array(0);
+        this.bucketKey = macKey(address, 0);
+        break;
+      case "ipv4":
+        this.net = Int32Array.of(word(address, 0) & V4_MASKS[subnet.prefix]!);
+        this.bucketKey = this.net[0]!;
+        break;
+      case "ipv6": {
+        const m = subnet.prefix * 4;
+        this.net = Int32Array.of(
+          word(address, 0) & V6_MASKS[m]!,
+          word(address, 4) & V6_MASKS[m + 1]!,
+          word(address, 8) & V6_MASKS[m + 2]!,
+          word(address, 12) & V6_MASKS[m + 3]!,
+        );
+        this.bucketKey = hashV6(this.net[0]!, this.net[1]!, this.net[2]!, this.net[3]!);
+        break;
+      }
+    }
+  }
+}
+
+type Bucket = Entry[];
+
+function insertSorted(bucket: Bucket, entry: Entry): void {
+  let at = bucket.length;
+  while (at > 0 && compareEntries(bucket[at - 1]!, entry) > 0) at--;
+  bucket.splice(at, 0, entry);
+}
+
+function removeFrom(bucket: Bucket, entry: Entry): void {
+  const at = bucket.indexOf(entry);
+  if (at >= 0) bucket.splice(at, 1);
+}
+
+/** Buckets per prefix length for one address family. */
+class PrefixIndex {
+  readonly maps: (Map<number, Bucket> | undefined)[];
+  readonly counts: Int32Array;
+  /** Prefix lengths holding at least one entry, longest first. */
+  lengths: Int32Array = new Int32Array(0);
+
+  constructor(maxLength: number) {
+    this.maps = new Array(maxLength + 1).fill(undefined);
+    this.counts = new Int32Array(maxLength + 1);
+  }
+
+  add(entry: Entry, prefix: number): void {
+    let map = this.maps[prefix];
+    if (map === undefined) {
+      map = new Map();
+      this.maps[prefix] = map;
+    }
+    const bucket = map.get(entry.bucketKey);
+    if (bucket === undefined) map.set(entry.bucketKey, [entry]);
+    else insertSorted(bucket, entry);
+    if (this.counts[prefix]!++ === 0) this.refreshLengths();
+  }
+
+  remove(entry: Entry, prefix: number): void {
+    const map = this.maps[prefix];
+    const bucket = map?.get(entry.bucketKey);
+    if (map === undefined || bucket === undefined) return;
+    removeFrom(bucket, entry);
+    if (bucket.length === 0) map.delete(entry.bucketKey);
+    if (--this.counts[prefix]! === 0) this.refreshLengths();
+  }
+
+  private refreshLengths(): void {
+    const present: number[] = [];
+    for (let len = this.counts.length - 1; len >= 0; len--) if (this.counts[len]! > 0) present.push(len);
+    this.lengths = Int32Array.from(present);
+  }
+}
+
+/** Slots of each lookup cache; a power of two. */
+const CACHE_SLOTS = 64;
+
+/** Every subnet announced in the mesh, with tinc's lookup rules. */
+export class SubnetTable {
+  private isReachable: OwnerReachable;
+  private readonly exact = new Map<string, Map<string, Entry>>();
+  private readonly ownerSorted = new Map<string, Entry[]>();
+  private allSorted: Entry[] | null = null;
+  private count = 0;
+  private readonly v4 = new PrefixIndex(32);
+  private readonly v6 = new PrefixIndex(128);
+  private readonly mac = new Map<number, Bucket>();
+
+  /** Bumped on every change; a cache slot is valid only while its stamp equals it. */
+  private generation = 1;
+  private readonly v4CacheKey = new Int32Array(CACHE_SLOTS);
+  private readonly v4CacheStamp = new Uint32Array(CACHE_SLOTS);
+  private readonly v4CacheValue: (Entry | null)[] = new Array(CACHE_SLOTS).fill(null);
+  private readonly v6CacheKey = new Int32Array(CACHE_SLOTS * 4);
+  private readonly v6CacheStamp = new Uint32Array(CACHE_SLOTS);
+  private readonly v6CacheValue: (Entry | null)[] = new Array(CACHE_SLOTS).fill(null);
+  private readonly macCacheKey = new Float64Array(CACHE_SLOTS);
+  private readonly macCacheStamp = new Uint32Array(CACHE_SLOTS);
+  private readonly macCacheValue: (Entry | null)[] = new Array(CACHE_SLOTS).fill(null);
+
+  /** @param isReachable asked during lookups; call {@link flushCache} whenever its answers change. */
+  constructor(isReachable: OwnerReachable) {
+    this.isReachable = isReachable;
+  }
+
+  /** Replaces the reachability source (and flushes the cache). */
+  setReachability(isReachable: OwnerReachable): void {
+    this.isReachable = isReachable;
+    this.flushCache();
+  }
+
+  /** Forgets cached lookups; tinc does this at every graph() run. */
+  flushCache(): void {
+    this.generation = (this.generation + 1) >>> 0 || 1;
+  }
+
+  /** Number of entries. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `owner`'s subnet; null if that exact subnet (weight included) is already theirs. */
+  add(owner: string, subnet: Subnet): SubnetEntry | null {
+    let mine = this.exact.get(owner);
+    const key = subnetKey(subnet);
+    if (mine?.has(key)) return null;
+    if (mine === undefined) {
+      mine = new Map();
+      this.exact.set(owner, mine);
+    }
+    const entry = new Entry(owner, subnet);
+    mine.set(key, entry);
+    this.index(entry, true);
+    return entry;
+  }
+
+  /** Removes `owner`'s exact subnet (weight included); false if it was not there. */
+  delete(owner: string, subnet: Subnet): boolean {
+    const mine = this.exact.get(owner);
+    const entry = mine?.get(subnetKey(subnet));
+    if (mine === undefined || entry === undefined) return false;
+    mine.delete(entry.key);
+    if (mine.size === 0) this.exact.delete(owner);
+    this.index(entry, false);
+    return true;
+  }
+
+  /** Removes every subnet of `owner` (purge) and returns them in tree order. */
+  deleteOwner(owner: string): SubnetEntry[] {
+    const removed = [...this.ownerSubnets(owner)];
+    for (const entry of removed) this.delete(owner, entry.subnet);
+    return removed;
+  }
+
+  /** `owner`'s entry for exactly this subnet (weight included), if any. */
+  find(owner: string, subnet: Subnet): SubnetEntry | undefined {
+    return this.exact.get(owner)?.get(subnetKey(subnet));
+  }
+
+  /** `owner`'s first entry (any weight) for the MAC at `bytes[offset..offset+6]`. */
+  findMac(owner: string, bytes: Uint8Array, offset = 0): SubnetEntry | undefined {
+    const bucket = this.mac.get(macKey(bytes, offset));
+    return bucket?.find((e) => e.owner === owner);
+  }
+
+  /** `owner`'s subnets in tree order. */
+  ownerSubnets(owner: string): readonly SubnetEntry[] {
+    let sorted = this.ownerSorted.get(owner);
+    if (sorted === undefined) {
+      sorted = [...(this.exact.get(owner)?.values() ?? [])].sort(compareEntries);
+      this.ownerSorted.set(owner, sorted);
+    }
+    return sorted;
+  }
+
+  /** Every entry in tree order. */
+  entries(): readonly SubnetEntry[] {
+    let sorted = this.allSorted;
+    if (sorted === null) {
+      sorted = [];
+      for (const mine of this.exact.values()) for (const e of mine.values()) sorted.push(e);
+      sorted.sort(compareEntries);
+      this.allSorted = sorted;
+    }
+    return sorted;
+  }
+
+  /** Route lookup for any address kind by length: 4 → IPv4, 16 → IPv6, 6 → MAC. */
+  lookup(address: Uint8Array): SubnetEntry | null {
+    switch (address.length) {
+      case 4:
+        return this.lookupIpv4(address, 0);
+      case 16:
+        return this.lookupIpv6(address, 0);
+      case 6:
+        return this.lookupMac(address, 0);
+      default:
+        return null;
+    }
+  }
+
+  /** The owner entry for the IPv4 address at `bytes[offset..offset+4]` (tinc's rules), or null. */
+  lookupIpv4(bytes: Uint8Array, offset = 0): SubnetEntry | null {
+    const address = word(bytes, offset);
+    const slot = (Math.imul(address, 0x9e3779b1) >>> 26) & (CACHE_SLOTS - 1);
+    if (this.v4CacheStamp[slot] === this.generation && this.v4CacheKey[slot] === address) {
+      return this.v4CacheValue[slot]!;
+    }
+    const found = this.searchIpv4(address);
+    this.v4CacheKey[slot] = address;
+    this.v4CacheStamp[slot] = this.generation;
+    this.v4CacheValue[slot] = found;
+    return found;
+  }
+
+  /** The owner entry for the IPv6 address at `bytes[offset..offset+16]`, or null. */
+  lookupIpv6(bytes: Uint8Array, offset = 0): SubnetEntry | null {
+    const a0 = word(bytes, offset);
+    const a1 = word(bytes, offset + 4);
+    const a2 = word(bytes, offset + 8);
+    const a3 = word(bytes, offset + 12);
+    const slot = (hashV6(a0, a1, a2, a3) >>> 26) & (CACHE_SLOTS - 1);
+    const k = slot * 4;
+    const keys = this.v6CacheKey;
+    if (
+      this.v6CacheStamp[slot] === this.generation && keys[k] === a0 && keys[k + 1] === a1 &&
+      keys[k + 2] === a2 && keys[k + 3] === a3
+    ) {
+      return this.v6CacheValue[slot]!;
+    }
+    const found = this.searchIpv6(a0, a1, a2, a3);
+    keys[k] = a0;
+    keys[k + 1] = a1;
+    keys[k + 2] = a2;
+    keys[k + 3] = a3;
+    this.v6CacheStamp[slot] = this.generation;
+    this.v6CacheValue[slot] = found;
+    return found;
+  }
+
+  /** The owner entry for the MAC address at `bytes[offset..offset+6]`, or null. */
+  lookupMac(bytes: Uint8Array, offset = 0): SubnetEntry | null {
+    const key = macKey(bytes, offset);
+    const slot = (Math.imul(key | 0, 0x9e3779b1) >>> 26) & (CACHE_SLOTS - 1);
+    if (this.macCacheStamp[slot] === this.generation && this.macCacheKey[slot] === key) {
+      return this.macCacheValue[slot]!;
+    }
+    const found = this.pickOwner(this.mac.get(key), null);
+    this.macCacheKey[slot] = key;
+    this.macCacheStamp[slot] = this.generation;
+    this.macCacheValue[slot] = found;
+    return found;
+  }
+
+  private searchIpv4(address: number): Entry | null {
+    const lengths = this.v4.lengths;
+    const maps = this.v4.maps;
+    let last: Entry | null = null;
+    for (let i = 0; i < lengths.length; i++) {
+      const len = lengths[i]!;
+      const bucket = maps[len]!.get(address & V4_MASKS[len]!);
+      if (bucket === undefined) continue;
+      for (let j = 0; j < bucket.length; j++) {
+        const entry = bucket[j]!;
+        if (this.isReachable(entry.owner)) return entry;
+        last = entry;
+      }
+    }
+    return last;
+  }
+
+  private searchIpv6(a0: number, a1: number, a2: number, a3: number): Entry | null {
+    const lengths = this.v6.lengths;
+    const maps = this.v6.maps;
+    let last: Entry | null = null;
+    for (let i = 0; i < lengths.length; i++) {
+      const len = lengths[i]!;
+      const m = len * 4;
+      const n0 = a0 & V6_MASKS[m]!;
+      const n1 = a1 & V6_MASKS[m + 1]!;
+      const n2 = a2 & V6_MASKS[m + 2]!;
+      const n3 = a3 & V6_MASKS[m + 3]!;
+      const bucket = maps[len]!.get(hashV6(n0, n1, n2, n3));
+      if (bucket === undefined) continue;
+      for (let j = 0; j < bucket.length; j++) {
+        const entry = bucket[j]!;
+        const net = entry.net;
+        // Different networks can share a hash; only true matches count.
+        if (net[0] !== n0 || net[1] !== n1 || net[2] !== n2 || net[3] !== n3) continue;
+        if (this.isReachable(entry.owner)) return entry;
+        last = entry;
+      }
+    }
+    return last;
+  }
+
+  private pickOwner(bucket: Bucket | undefined, fallback: Entry | null): Entry | null {
+    if (bucket === undefined) return fallback;
+    let last = fallback;
+    for (const entry of bucket) {
+      if (this.isReachable(entry.owner)) return entry;
+      last = entry;
+    }
+    return last;
+  }
+
+  private index(entry: Entry, adding: boolean): void {
+    const s = entry.subnet;
+    switch (s.kind) {
+      case "ipv4":
+        if (adding) this.v4.add(entry, s.prefix);
+        else this.v4.remove(entry, s.prefix);
+        break;
+      case "ipv6":
+        if (adding) this.v6.add(entry, s.prefix);
+        else this.v6.remove(entry, s.prefix);
+        break;
+      case "mac": {
+        const bucket = this.mac.get(entry.bucketKey);
+        if (adding) {
+          if (bucket === undefined) this.mac.set(entry.bucketKey, [entry]);
+          else insertSorted(bucket, entry);
+        } else if (bucket !== undefined) {
+          removeFrom(bucket, entry);
+          if (bucket.length === 0) this.mac.delete(entry.bucketKey);
+        }
+        break;
+      }
+    }
+    this.count += adding ? 1 : -1;
+    this.ownerSorted.delete(entry.owner);
+    this.allSorted = null;
+    this.flushCache();
+  }
+}
+
+/**
+ * When each locally learned MAC address (switch mode) was last seen, so the engine can expire
+ * it after MACExpire. Times are the engine's `now` in milliseconds.
+ */
+export class MacLearning {
+  private readonly lastSeen = new Map<number, { mac: Uint8Array; at: number }>();
+
+  /** Records traffic from `mac` (bytes at offset..offset+6); true if it was not known. */
+  touch(mac: Uint8Array, now: number, offset = 0): boolean {
+    const key = macKey(mac, offset);
+    const known = this.lastSeen.get(key);
+    if (known !== undefined) {
+      known.at = now;
+      return false;
+    }
+    this.lastSeen.set(key, { mac: mac.slice(offset, offset + 6), at: now });
+    return true;
+  }
+
+  /** Whether `mac` is being tracked. */
+  has(mac: Uint8Array, offset = 0): boolean {
+    return this.lastSeen.has(macKey(mac, offset));
+  }
+
+  /** Last time `mac` was seen, if tracked. */
+  lastSeenAt(mac: Uint8Array, offset = 0): number | undefined {
+    return this.lastSeen.get(macKey(mac, offset))?.at;
+  }
+
+  /** Stops tracking `mac`; false if it was not tracked. */
+  forget(mac: Uint8Array, offset = 0): boolean {
+    return this.lastSeen.delete(macKey(mac, offset));
+  }
+
+  /** MACs not seen for more than `macExpireMs` (tinc expires when `now > seen + MACExpire`). */
+  expired(now: number, macExpireMs: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const { mac, at } of this.lastSeen.values()) if (now - at > macExpireMs) out.push(mac.slice());
+    return out;
+  }
+
+  /** Number of tracked MACs. */
+  get size(): number {
+    return this.lastSeen.size;
+  }
+}
