@@ -253,7 +253,7 @@ for (const cap of CAPTURES) {
           joined.set(p, at);
           at += p.length;
         }
-        expect(joined).toEqual(d.wire.subarray(d.metakeyEnd));
+        expect(joined as Uint8Array).toEqual(d.wire.subarray(d.metakeyEnd));
       });
     }
 

@@ -11,7 +11,7 @@
  */
 import { fromHex, toHexUpper } from "./bytes.ts";
 import { cipherByNid, type CipherSpec, packetKeyMaterialLength } from "./nid.ts";
-import { err, ok, type Result } from "./result.ts";
+import { err, type Result } from "./result.ts";
 import type { RandomBytes } from "./rsa_keygen.ts";
 
 /** Draws fresh key material for a cipher. */

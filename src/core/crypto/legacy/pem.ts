@@ -10,7 +10,7 @@
  * @module
  */
 import { fromBase64, toBase64 } from "./bytes.ts";
-import { err, ok, type Result } from "./result.ts";
+import { err, type Result } from "./result.ts";
 
 /**
  * Finds the first block whose label is exactly `label` and decodes its body. Blocks with other
