@@ -114,13 +114,18 @@ export class ValueReader {
 export function parseConfigSubnet(value: string): Result<Subnet, string> {
   const parsed = parseSubnet(value);
   if (!parsed.ok) return { ok: false, error: "Subnet expected" };
-  if (hasHostBits(parsed.value)) return { ok: false, error: "Network address and prefix length do not match" };
+  if (hasHostBits(parsed.value)) {
+    return { ok: false, error: "Network address and prefix length do not match" };
+  }
   return { ok: true, value: parsed.value };
 }
 
 /** Reads the host variables of `name` out of a tree. */
 export function readHostSettings(name: string, reader: ValueReader, fatalSubnets: boolean): HostSettings {
-  const addresses = reader.tree.lookupAll("Address").map((entry) => ({ ...splitHostPort(entry.value), entry }));
+  const addresses = reader.tree.lookupAll("Address").map((entry) => ({
+    ...splitHostPort(entry.value),
+    entry,
+  }));
   return {
     name,
     addresses,

@@ -62,7 +62,13 @@ export interface ListenSpec {
 /** `Proxy = TYPE [args]`. */
 export type ProxyConfig =
   | { type: "none" }
-  | { type: "socks4" | "socks4a" | "socks5" | "http"; host: string; port: string; user?: string; pass?: string }
+  | {
+    type: "socks4" | "socks4a" | "socks5" | "http";
+    host: string;
+    port: string;
+    user?: string;
+    pass?: string;
+  }
   | { type: "exec"; command: string };
 
 /** A valid `ConnectTo` target. */
@@ -213,7 +219,9 @@ function classify(path: string): FileKind {
   const dir = parts[parts.length - 2];
   if (dir === "hosts") return { kind: "host", name: base };
   // tincd reads conf.d entries whose name is longer than ".conf" and ends in it.
-  if (dir === "conf.d") return base.length > 5 && base.endsWith(".conf") ? { kind: "server", order: 1 } : { kind: "other" };
+  if (dir === "conf.d") {
+    return base.length > 5 && base.endsWith(".conf") ? { kind: "server", order: 1 } : { kind: "other" };
+  }
   if (base === "tinc.conf") return { kind: "server", order: 0 };
   return { kind: "other" };
 }
@@ -256,7 +264,9 @@ export function parseProxy(value: string): { ok: true; proxy: ProxyConfig } | { 
   const rest = space < 0 ? undefined : value.slice(space + 1);
   if (type === "none") return { ok: true, proxy: { type: "none" } };
   if (type === "exec") {
-    if (rest === undefined || rest === "") return { ok: false, reason: "Argument expected for proxy type exec!" };
+    if (rest === undefined || rest === "") {
+      return { ok: false, reason: "Argument expected for proxy type exec!" };
+    }
     return { ok: true, proxy: { type: "exec", command: rest } };
   }
   if (type !== "socks4" && type !== "socks4a" && type !== "socks5" && type !== "http") {
@@ -365,7 +375,9 @@ function buildConfig(name: string, tree: ConfigTree, r: ValueReader, myself: Hos
   if (myself.macLength !== undefined && digest.toLowerCase() !== "none") {
     const size = DIGEST_SIZES[digest.toLowerCase()];
     if (macLength < 0) r.fail("MACLength", "Bogus MAC length!");
-    else if (size !== undefined && macLength > size) r.fail("MACLength", "MAC length exceeds size of digest!");
+    else if (size !== undefined && macLength > size) {
+      r.fail("MACLength", "MAC length exceeds size of digest!");
+    }
   }
   const compression = myself.compression ?? DEFAULTS.compression;
   if (compression < 0 || compression > 11) r.fail("Compression", "Bogus compression level!");
@@ -485,7 +497,8 @@ function buildConfig(name: string, tree: ConfigTree, r: ValueReader, myself: Hos
     strictSubnets: (r.bool("StrictSubnets") ?? false) || tunnelServer,
     tunnelServer,
     udpDiscovery: r.bool("UDPDiscovery") ?? true,
-    udpDiscoveryKeepaliveInterval: r.int("UDPDiscoveryKeepaliveInterval") ?? DEFAULTS.udpDiscoveryKeepaliveInterval,
+    udpDiscoveryKeepaliveInterval: r.int("UDPDiscoveryKeepaliveInterval") ??
+      DEFAULTS.udpDiscoveryKeepaliveInterval,
     udpDiscoveryInterval: r.int("UDPDiscoveryInterval") ?? DEFAULTS.udpDiscoveryInterval,
     udpDiscoveryTimeout: r.int("UDPDiscoveryTimeout") ?? DEFAULTS.udpDiscoveryTimeout,
     udpInfoInterval: r.int("UDPInfoInterval") ?? DEFAULTS.udpInfoInterval,

@@ -44,7 +44,12 @@ export interface ConfigError {
 export type Result<T, E = ConfigError> = { ok: true; value: T } | { ok: false; error: E };
 
 /** Builds a {@link ConfigError} with its message. */
-export function configError(file: string | null, line: number, variable: string, reason: string): ConfigError {
+export function configError(
+  file: string | null,
+  line: number,
+  variable: string,
+  reason: string,
+): ConfigError {
   return { file, line, variable, reason, message: formatConfigError(file, line, variable, reason) };
 }
 

@@ -103,7 +103,10 @@ describe("round trip (fast-check)", () => {
   const eol = fc.constantFrom("\n", "\r\n");
   const item = fc.oneof(
     { weight: 5, arbitrary: fc.record({ kind: fc.constant("entry" as const), variable, value, separator }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant("comment" as const), text: fc.string({ maxLength: 10 }) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant("comment" as const), text: fc.string({ maxLength: 10 }) }),
+    },
     { weight: 1, arbitrary: fc.constant({ kind: "blank" as const }) },
     {
       weight: 1,
@@ -134,7 +137,11 @@ describe("round trip (fast-check)", () => {
               lines.push("");
               break;
             case "pem":
-              lines.push("-----BEGIN KEY-----", ...it.body.filter((b) => !b.startsWith("-----END")), "-----END KEY-----");
+              lines.push(
+                "-----BEGIN KEY-----",
+                ...it.body.filter((b) => !b.startsWith("-----END")),
+                "-----END KEY-----",
+              );
               break;
           }
           for (const l of lines) {
