@@ -66,7 +66,8 @@ function restAfterCode(line: string): string {
   return m ? line.slice(m[0].length) : "";
 }
 
-const VERSION = /^([+-]?[0-9]+)(?:\.([+-]?[0-9]+))?$/;
+/** `%d` (1.0) or `%d.%d` (1.1) at the start of the token; sscanf ignores what follows. */
+const VERSION = /^([+-]?[0-9]+)(?:\.([+-]?[0-9]+))?/;
 
 function parseId(f: string[]): Request {
   const token = take(scanToken(f[1], "NAME"));
@@ -84,7 +85,8 @@ function parseId(f: string[]): Request {
 }
 
 function parseAck(f: string[]): Request {
-  // `4 PUBKEY` (1.1 upgrade / invitation reply) has a single field.
+  // `4 PUBKEY` (1.1 upgrade / invitation reply) has a single field. Which form is legal depends
+  // on the connection's state (peer minor 1, invitation); the handler checks that.
   if (f.length === 2) return { code: RequestCode.ACK, upgradeKey: take(scanToken(f[1], "PUBKEY")) };
   return {
     code: RequestCode.ACK,
@@ -128,8 +130,10 @@ function parseReqKey(f: string[]): Request {
     from: take(scanName(f[1], "FROM")),
     to: take(scanName(f[2], "TO")),
   };
-  if (f[3] !== undefined) {
-    req.ext = take(scanInt(f[3], "EXT"));
+  // 1.1 reads EXT with %d; when that conversion fails the line is a plain REQ_KEY.
+  const ext = scanInt(f[3], "EXT");
+  if (ext.ok) {
+    req.ext = ext.value;
     if (f[4] !== undefined) req.payload = take(scanToken(f[4], "PAYLOAD"));
   }
   return req;
@@ -250,6 +254,31 @@ export function parseRequest(line: string): ParseResult<Request> {
     if (e instanceof FieldError) return { ok: false, reason: e.reason };
     return { ok: false, reason: "unparseable request" };
   }
+}
+
+/** What an ID line's NAME field introduces. */
+export type IdKind = "node" | "control" | "invitation";
+
+/** `^COOKIE` opens a control connection, `?KEY` an invitation; anything else is a node name. */
+export function idKind(name: string): IdKind {
+  if (name.startsWith("^")) return "control";
+  if (name.startsWith("?")) return "invitation";
+  return "node";
+}
+
+/**
+ * Parses the daemon's reply to a control client's ID, `4 VERSION PID` (tinc 1.1 control
+ * socket; VERSION is the control protocol version, 0). Not a peer ACK, so separate from
+ * {@link parseRequest}.
+ */
+export function parseControlAck(line: string): ParseResult<{ version: number; pid: number }> {
+  const f = tokenize(line);
+  if (f[0] !== "4") return { ok: false, reason: "not an ACK" };
+  const version = scanInt(f[1], "VERSION");
+  if (!version.ok) return version;
+  const pid = scanInt(f[2], "PID");
+  if (!pid.ok) return pid;
+  return { ok: true, value: { version: version.value, pid: pid.value } };
 }
 
 /** `%x` of an unsigned 32-bit value, lowercase, no leading zeros. */

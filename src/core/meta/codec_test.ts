@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { type Dialect, formatRequest, parseRequest } from "./codec.ts";
+import { type Dialect, formatRequest, idKind, parseControlAck, parseRequest } from "./codec.ts";
 import { type Request, RequestCode } from "./requests.ts";
 import type { Subnet } from "../subnet/subnet.ts";
 import {
@@ -302,6 +302,8 @@ describe("sscanf leniency and refusals", () => {
     expect(good("0 ^0123abcd 0")).toEqual({ code: RequestCode.ID, name: "^0123abcd", major: 0, minor: 0 });
     expect(good("0 ?AbC+/ 17.1")).toEqual({ code: RequestCode.ID, name: "?AbC+/", major: 17, minor: 1 });
     expect(bad("0 alice seventeen")).toMatch(/^bad VERSION/);
+    expect(good("0 alice 17junk")).toEqual({ code: RequestCode.ID, name: "alice", major: 17, minor: 0 });
+    expect(good("0 alice 17.7.1")).toEqual({ code: RequestCode.ID, name: "alice", major: 17, minor: 7 });
     expect(formatRequest({ code: RequestCode.ID, name: "eve", major: 17, minor: 0 })).toBe("0 eve 17");
     expect(formatRequest({ code: RequestCode.ID, name: "eve", major: 17, minor: 0 }, "1.1")).toBe(
       "0 eve 17.0",
@@ -323,6 +325,19 @@ describe("sscanf leniency and refusals", () => {
     expect(good("16 a b k 1 2 3 4 1.2.3.4")).not.toHaveProperty("address");
     expect(good("12 1 a b h p c 0 1.2.3.4")).not.toHaveProperty("localAddress");
     expect(good("15 a b 19")).toEqual({ code: RequestCode.REQ_KEY, from: "a", to: "b", ext: 19 });
+  });
+
+  test("REQ_KEY with a non-numeric EXT is a plain REQ_KEY (sscanf stops there)", () => {
+    expect(good("15 a b xyz payload")).toEqual({ code: RequestCode.REQ_KEY, from: "a", to: "b" });
+  });
+
+  test("control ID and the daemon's control ACK", () => {
+    expect(idKind("^abc")).toBe("control");
+    expect(idKind("?abc")).toBe("invitation");
+    expect(idKind("alice")).toBe("node");
+    expect(parseControlAck("4 0 12345")).toEqual({ ok: true, value: { version: 0, pid: 12345 } });
+    expect(parseControlAck("4 0")).toEqual({ ok: false, reason: "missing field PID" });
+    expect(parseControlAck("8")).toEqual({ ok: false, reason: "not an ACK" });
   });
 
   test("PACKET lengths", () => {
