@@ -104,7 +104,7 @@ export class StreamModeCipher {
   }
 
   /** Transforms `input` into `output` (same length; may be the same array). */
-  process(input: Uint8Array, output: Uint8Array): void {
+  transform(input: Uint8Array, output: Uint8Array): void {
     const bs = this.#bc.blockSize;
     const ks = this.#keystream;
     const reg = this.#register;
@@ -131,7 +131,7 @@ export class StreamModeCipher {
   /** Transforms `input` into a fresh array. */
   update(input: Uint8Array): Uint8Array {
     const out = new Uint8Array(input.length);
-    this.process(input, out);
+    this.transform(input, out);
     return out;
   }
 }

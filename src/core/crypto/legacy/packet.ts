@@ -180,7 +180,7 @@ export class PureLegacyPacketCodec implements LegacyPacketCodec {
     } else if (this.#encryptStream) {
       this.#encryptStream.reset(this.#iv);
       const body = out.subarray(0, len);
-      this.#encryptStream.process(body, body);
+      this.#encryptStream.transform(body, body);
     }
     if (this.#hmac) out.set(this.#hmac.mac(out.subarray(0, len)).subarray(0, this.macLength), len);
     return out;
@@ -208,7 +208,7 @@ export class PureLegacyPacketCodec implements LegacyPacketCodec {
     } else if (this.#decryptStream) {
       plain = new Uint8Array(body.length);
       this.#decryptStream.reset(this.#iv);
-      this.#decryptStream.process(body, plain);
+      this.#decryptStream.transform(body, plain);
     } else {
       plain = body.slice();
     }

@@ -203,7 +203,9 @@ describe("key generation", () => {
     const nodePub = createPublicKey(a.publicPem);
     const m = new Uint8Array(128).fill(0x33);
     const c = must(rsaPublicRaw(a.key, m));
-    expect(new Uint8Array(publicEncrypt({ key: nodePub, padding: constants.RSA_NO_PADDING }, m))).toEqual(c);
+    expect(
+      new Uint8Array(publicEncrypt({ key: nodePub, padding: constants.RSA_NO_PADDING }, m)) as Uint8Array,
+    ).toEqual(c);
     expect(new Uint8Array(privateDecrypt({ key: nodePriv, padding: constants.RSA_NO_PADDING }, c))).toEqual(
       m,
     );
