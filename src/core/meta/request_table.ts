@@ -56,7 +56,9 @@ export function isFlooded(code: number): boolean {
 /**
  * Whether a generation dispatches this code. 1.0.36 knows 0..17 but has no handler for 5, 6, 7;
  * 1.1 adds 18, 21, 22, 23 (19 and 20 exist only as REQ_KEY extension numbers). A code without
- * a handler is an "Unknown request" and closes the connection.
+ * a handler is an "Unknown request" and closes the connection. (1.1 HEAD does list a TERMREQ
+ * handler, but it always fails, so 7 closes the connection there too; it is reported as
+ * handler-less for both generations.)
  */
 export function hasHandler(code: number, dialect: Dialect): boolean {
   if (code < 0 || code > LAST_REQUEST_CODE || !Number.isInteger(code)) return false;
