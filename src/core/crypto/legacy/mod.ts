@@ -11,6 +11,7 @@ export * from "./meta_stream.ts";
 export * from "./metakey.ts";
 export * from "./nid.ts";
 export * from "./packet.ts";
+export * from "./provider.ts";
 export * from "./replay_window.ts";
 export * from "./result.ts";
 export * from "./rsa.ts";
