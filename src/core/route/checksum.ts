@@ -83,7 +83,12 @@ export function writeU32(bytes: Uint8Array, offset: number, value: number): void
  *  +-----------------------------+
  * ```
  */
-export function ipv6PseudoSum(bytes: Uint8Array, ipOffset: number, length: number, nextHeader: number): number {
+export function ipv6PseudoSum(
+  bytes: Uint8Array,
+  ipOffset: number,
+  length: number,
+  nextHeader: number,
+): number {
   const sum = sumWords(bytes, ipOffset + 8, 32);
   return foldSum(sum + Math.floor(length / 0x10000) + (length & 0xffff) + nextHeader);
 }

@@ -1,6 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { checksumValid, internetChecksum, ipv6PseudoSum, readU16, sumWords, updateChecksum, writeU16 } from "./checksum.ts";
+import {
+  checksumValid,
+  internetChecksum,
+  ipv6PseudoSum,
+  readU16,
+  sumWords,
+  updateChecksum,
+  writeU16,
+} from "./checksum.ts";
 import { concat, pseudo6, referenceChecksum, referenceVerifies } from "./test_packets.ts";
 
 describe("internet checksum", () => {
@@ -12,7 +20,26 @@ describe("internet checksum", () => {
 
   test("a well-known IPv4 header (192.168.0.1 -> 192.168.0.199, checksum b861) verifies", () => {
     const header = new Uint8Array([
-      0x45, 0, 0, 0x73, 0, 0, 0x40, 0, 0x40, 0x11, 0xb8, 0x61, 192, 168, 0, 1, 192, 168, 0, 199,
+      0x45,
+      0,
+      0,
+      0x73,
+      0,
+      0,
+      0x40,
+      0,
+      0x40,
+      0x11,
+      0xb8,
+      0x61,
+      192,
+      168,
+      0,
+      1,
+      192,
+      168,
+      0,
+      199,
     ]);
     expect(checksumValid(header, 0, 20)).toBe(true);
     header[10] = 0;

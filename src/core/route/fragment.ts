@@ -9,7 +9,14 @@
  * @module
  */
 import { internetChecksum, readU16, writeU16 } from "./checksum.ts";
-import { IP4_CHECKSUM, IP4_FLAGS_OFFSET, IP4_MF, IP4_OFFSET_MASK, IP4_TOTAL_LENGTH, IPV4_HEADER } from "./frame.ts";
+import {
+  IP4_CHECKSUM,
+  IP4_FLAGS_OFFSET,
+  IP4_MF,
+  IP4_OFFSET_MASK,
+  IP4_TOTAL_LENGTH,
+  IPV4_HEADER,
+} from "./frame.ts";
 
 /** Why a packet could not be fragmented. */
 export type FragmentProblem = "bad-header" | "length-mismatch" | "mtu-too-small";
@@ -27,7 +34,7 @@ function copiedOptions(frame: Uint8Array, ip: number, headerLength: number, out:
     if (at + 1 >= headerLength) break;
     const size = frame[ip + at + 1]!;
     if (size < 2 || at + size > headerLength) break;
-    if (type & 0x80) for (let i = 0; i < size; i++) out[n++] = frame[ip + at + i]!;
+    if (type & 0x80) { for (let i = 0; i < size; i++) out[n++] = frame[ip + at + i]!; }
     at += size;
   }
   while (n % 4 !== 0) out[n++] = 0;

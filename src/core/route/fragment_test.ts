@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { fragmentIpv4 } from "./fragment.ts";
-import { ETHERTYPE, ethernet, ip4, ipv4, mac, pattern, referenceVerifies, word } from "./test_packets.ts";
+import { ethernet, ETHERTYPE, ip4, ipv4, mac, pattern, referenceVerifies, word } from "./test_packets.ts";
 
 const DST = mac("02:00:00:00:00:02");
 const SRC = mac("02:00:00:00:00:01");
@@ -14,7 +14,11 @@ interface Piece {
 }
 
 /** Reads fragments like a receiver would: checks each header, then lays the data out by offset. */
-function reassemble(fragments: Uint8Array[], link: number, mtu: number): { pieces: Piece[]; data: Uint8Array } {
+function reassemble(
+  fragments: Uint8Array[],
+  link: number,
+  mtu: number,
+): { pieces: Piece[]; data: Uint8Array } {
   const pieces: Piece[] = [];
   for (const f of fragments) {
     expect(f.length).toBeLessThanOrEqual(mtu);
@@ -40,7 +44,12 @@ function reassemble(fragments: Uint8Array[], link: number, mtu: number): { piece
 describe("IPv4 fragmentation", () => {
   test("fragments reassemble to the original payload, with 8-byte offsets and MF on all but the last", () => {
     const payload = pattern(3000, 5);
-    const f = ethernet(DST, SRC, ETHERTYPE.ipv4, ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 17, payload }));
+    const f = ethernet(
+      DST,
+      SRC,
+      ETHERTYPE.ipv4,
+      ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 17, payload }),
+    );
     const out = fragmentIpv4(f, f.length, 14, 1000);
     if (typeof out === "string") throw new Error(out);
     expect(out.length).toBe(4);
@@ -76,7 +85,12 @@ describe("IPv4 fragmentation", () => {
     // Security-like option 0x82 (copied, 4 bytes), record route 0x07 (not copied, 7 bytes), end.
     const options = new Uint8Array([0x82, 4, 0xaa, 0xbb, 0x07, 7, 4, 0, 0, 0, 0, 0]);
     const payload = pattern(2000);
-    const f = ethernet(DST, SRC, ETHERTYPE.ipv4, ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 17, payload, options }));
+    const f = ethernet(
+      DST,
+      SRC,
+      ETHERTYPE.ipv4,
+      ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 17, payload, options }),
+    );
     const out = fragmentIpv4(f, f.length, 14, 700);
     if (typeof out === "string") throw new Error(out);
     const { pieces, data } = reassemble(out, 14, 700);
@@ -87,7 +101,13 @@ describe("IPv4 fragmentation", () => {
 
   test("VLAN-tagged frames keep their tag in every fragment", () => {
     const payload = pattern(1500);
-    const f = ethernet(DST, SRC, ETHERTYPE.ipv4, ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 6, payload }), 42);
+    const f = ethernet(
+      DST,
+      SRC,
+      ETHERTYPE.ipv4,
+      ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 6, payload }),
+      42,
+    );
     const out = fragmentIpv4(f, f.length, 18, 800);
     if (typeof out === "string") throw new Error(out);
     expect(reassemble(out, 18, 800).data).toEqual(payload);
@@ -95,7 +115,12 @@ describe("IPv4 fragmentation", () => {
   });
 
   test("refuses a length mismatch, a broken header and an MTU too small for 8 bytes of data", () => {
-    const f = ethernet(DST, SRC, ETHERTYPE.ipv4, ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 17, payload: pattern(100) }));
+    const f = ethernet(
+      DST,
+      SRC,
+      ETHERTYPE.ipv4,
+      ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 17, payload: pattern(100) }),
+    );
     expect(fragmentIpv4(f, f.length - 1, 14, 60)).toBe("length-mismatch");
     expect(fragmentIpv4(f, f.length, 14, 41)).toBe("mtu-too-small");
     const bad = f.slice();
@@ -104,15 +129,23 @@ describe("IPv4 fragmentation", () => {
   });
 
   test("property: any size and MTU gives fragments that fit and reassemble", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 42, max: 1518 }), (size, mtu) => {
-      const payload = pattern(size, size);
-      const f = ethernet(DST, SRC, ETHERTYPE.ipv4, ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 17, payload }));
-      const out = fragmentIpv4(f, f.length, 14, mtu);
-      if (typeof out === "string") throw new Error(out);
-      const { pieces, data } = reassemble(out, 14, mtu);
-      expect(data).toEqual(payload);
-      expect(pieces.filter((p) => !p.more).length).toBe(1);
-      expect(pieces.every((p) => p.offset % 8 === 0)).toBe(true);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 42, max: 1518 }), (size, mtu) => {
+        const payload = pattern(size, size);
+        const f = ethernet(
+          DST,
+          SRC,
+          ETHERTYPE.ipv4,
+          ipv4({ src: ip4("10.0.0.1"), dst: ip4("10.0.0.2"), protocol: 17, payload }),
+        );
+        const out = fragmentIpv4(f, f.length, 14, mtu);
+        if (typeof out === "string") throw new Error(out);
+        const { pieces, data } = reassemble(out, 14, mtu);
+        expect(data).toEqual(payload);
+        expect(pieces.filter((p) => !p.more).length).toBe(1);
+        expect(pieces.every((p) => p.offset % 8 === 0)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { clampMss, findMssValue } from "./mss.ts";
+import { defaultRouteOptions, Router } from "./router.ts";
+import { TestNetwork } from "./test_network.ts";
 import {
-  ETHERTYPE,
   ethernet,
+  ETHERTYPE,
   ip4,
   ip6,
   ipv4,
@@ -27,7 +29,13 @@ const DST6 = ip6("fd00:2::1");
 
 function syn4(options: number[], vlan?: number): Uint8Array {
   const seg = tcp((n) => pseudo4(SRC4, DST4, 6, n), options);
-  return ethernet(B, A, ETHERTYPE.ipv4, ipv4({ src: SRC4, dst: DST4, protocol: 6, payload: seg, flagsOffset: 0x4000 }), vlan);
+  return ethernet(
+    B,
+    A,
+    ETHERTYPE.ipv4,
+    ipv4({ src: SRC4, dst: DST4, protocol: 6, payload: seg, flagsOffset: 0x4000 }),
+    vlan,
+  );
 }
 
 function syn6(options: number[]): Uint8Array {
@@ -79,17 +87,26 @@ describe("ClampMSS", () => {
   });
 
   test("property: at any option position, odd offsets included, the checksum stays valid", () => {
-    fc.assert(fc.property(filler, fc.integer({ min: 600, max: 65535 }), fc.integer({ min: 600, max: 1518 }), fc.boolean(), (pre, mss, mtu, v6) => {
-      const options = [...pre, 2, 4, ...u16(mss)];
-      const f = v6 ? syn6(options) : syn4(options);
-      const headers = v6 ? 74 : 54;
-      const result = clampMss(f, f.length, mtu);
-      const expected = mss > mtu - headers ? mtu - headers : 0;
-      expect(result).toBe(expected);
-      const tcpStart = v6 ? 54 : 34;
-      expect(word(f, findMssValue(f, f.length, tcpStart))).toBe(expected || mss);
-      expect(v6 ? tcpVerifies6(f) : tcpVerifies4(f)).toBe(true);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        filler,
+        fc.integer({ min: 600, max: 65535 }),
+        fc.integer({ min: 600, max: 1518 }),
+        fc.boolean(),
+        (pre, mss, mtu, v6) => {
+          const options = [...pre, 2, 4, ...u16(mss)];
+          const f = v6 ? syn6(options) : syn4(options);
+          const headers = v6 ? 74 : 54;
+          const result = clampMss(f, f.length, mtu);
+          const expected = mss > mtu - headers ? mtu - headers : 0;
+          expect(result).toBe(expected);
+          const tcpStart = v6 ? 54 : 34;
+          expect(word(f, findMssValue(f, f.length, tcpStart))).toBe(expected || mss);
+          expect(v6 ? tcpVerifies6(f) : tcpVerifies4(f)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   test("no MSS option, an MSS after end-of-options, malformed options, non-TCP and later fragments are left alone", () => {
@@ -99,13 +116,24 @@ describe("ClampMSS", () => {
       syn4([3, 0, 2, 4, ...u16(1460)]),
       syn4([2, 3, 5, 180]),
     ];
-    const udp = ethernet(B, A, ETHERTYPE.ipv4, ipv4({ src: SRC4, dst: DST4, protocol: 17, payload: pattern(40) }));
+    const udp = ethernet(
+      B,
+      A,
+      ETHERTYPE.ipv4,
+      ipv4({ src: SRC4, dst: DST4, protocol: 17, payload: pattern(40) }),
+    );
     cases.push(udp);
     const later = ethernet(
       B,
       A,
       ETHERTYPE.ipv4,
-      ipv4({ src: SRC4, dst: DST4, protocol: 6, payload: tcp((n) => pseudo4(SRC4, DST4, 6, n), [2, 4, ...u16(1460)]), flagsOffset: 10 }),
+      ipv4({
+        src: SRC4,
+        dst: DST4,
+        protocol: 6,
+        payload: tcp((n) => pseudo4(SRC4, DST4, 6, n), [2, 4, ...u16(1460)]),
+        flagsOffset: 10,
+      }),
     );
     cases.push(later);
     for (const f of cases) {
@@ -113,5 +141,40 @@ describe("ClampMSS", () => {
       expect(clampMss(f, f.length, 600)).toBe(0);
       expect(f).toEqual(before);
     }
+  });
+});
+
+describe("ClampMSS in the router", () => {
+  function net(): TestNetwork {
+    return new TestNetwork()
+      .addNode("alpha")
+      .addNode("beta", { mtu: 1400 })
+      .addIpv4("alpha", ip4("10.1.0.0"), 16)
+      .addIpv4("beta", ip4("10.2.0.0"), 16);
+  }
+
+  test("uses min(source MTU, next hop MTU) when the next hop has the ClampMSS option", () => {
+    const f = syn4([2, 4, ...u16(1460)]);
+    const d = new Router("alpha", net(), defaultRouteOptions()).route(0, "alpha", f, f.length);
+    expect([d.action, d.clampedMss]).toEqual(["send", 1346]);
+    expect(tcpVerifies4(f)).toBe(true);
+  });
+
+  test("leaves segments alone when the next hop lacks the option", () => {
+    const n = net();
+    n.nodes.get("beta")!.clampMss = false;
+    const f = syn4([2, 4, ...u16(1460)]);
+    expect(new Router("alpha", n, defaultRouteOptions()).route(0, "alpha", f, f.length).clampedMss).toBe(0);
+  });
+
+  test("for a segment arriving for us, the source's MTU applies", () => {
+    const n = net();
+    n.nodes.get("beta")!.mtu = 1300;
+    const seg = tcp((len) => pseudo4(DST4, SRC4, 6, len), [2, 4, ...u16(1460)]);
+    const f = ethernet(A, B, ETHERTYPE.ipv4, ipv4({ src: DST4, dst: SRC4, protocol: 6, payload: seg }));
+    const d = new Router("alpha", n, defaultRouteOptions()).route(0, "beta", f, f.length);
+    expect([d.action, d.clampedMss]).toEqual(["device", 1246]);
+    const s = f.subarray(34);
+    expect(referenceVerifies(pseudo4(DST4, SRC4, 6, s.length), s)).toBe(true);
   });
 });

@@ -4,8 +4,8 @@ import { TestNetwork } from "./test_network.ts";
 import {
   arpRequest,
   concat,
-  ETHERTYPE,
   ethernet,
+  ETHERTYPE,
   icmp6,
   ip4,
   ip6,
@@ -61,7 +61,12 @@ describe("ARP in router mode", () => {
   test("requests for our own, unknown or from other nodes are dropped; malformed ones too", () => {
     const own = ethernet(BROADCAST, HOST, ETHERTYPE.arp, arpRequest(HOST, ip4("10.1.0.1"), ip4("10.1.0.2")));
     expect(router().route(0, "alpha", own, own.length).reason).toBe("arp-own-target");
-    const unknown = ethernet(BROADCAST, HOST, ETHERTYPE.arp, arpRequest(HOST, ip4("10.1.0.1"), ip4("8.8.8.8")));
+    const unknown = ethernet(
+      BROADCAST,
+      HOST,
+      ETHERTYPE.arp,
+      arpRequest(HOST, ip4("10.1.0.1"), ip4("8.8.8.8")),
+    );
     expect(router().route(0, "alpha", unknown, unknown.length).reason).toBe("arp-unknown-target");
     const fromPeer = request();
     expect(router().route(0, "beta", fromPeer, fromPeer.length).reason).toBe("arp-from-peer");
@@ -130,7 +135,13 @@ describe("IPv6 Neighbor Solicitation in router mode", () => {
         HOST,
         HOST,
         ETHERTYPE.ipv6,
-        ipv6({ src, dst: solicitedNode, nextHeader: 58, hopLimit: 255, payload: icmp6(src, solicitedNode, neighborSolicitation(t, HOST)) }),
+        ipv6({
+          src,
+          dst: solicitedNode,
+          nextHeader: 58,
+          hopLimit: 255,
+          payload: icmp6(src, solicitedNode, neighborSolicitation(t, HOST)),
+        }),
       );
     const own = make(ip6("fd00:1::9"));
     expect(router().route(0, "alpha", own, own.length).reason).toBe("ns-own-target");

@@ -31,7 +31,7 @@ import {
   PROTO_ICMPV6,
   VLAN_TAG,
 } from "./frame.ts";
-import { type FragmentProblem, fragmentIpv4 } from "./fragment.ts";
+import { fragmentIpv4, type FragmentProblem } from "./fragment.ts";
 import {
   ICMP6_DST_UNREACH,
   ICMP6_DST_UNREACH_ADDR,
@@ -254,7 +254,15 @@ export class Router {
         const link = networkOffset(frame, length);
         return innerEthertype(frame, length) === ETHERTYPE_IPV4
           ? this.icmpv4(now, source, length, link, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, "ttl-expired")
-          : this.icmpv6(now, source, length, link, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_TRANSIT, "ttl-expired");
+          : this.icmpv6(
+            now,
+            source,
+            length,
+            link,
+            ICMP6_TIME_EXCEEDED,
+            ICMP6_TIME_EXCEED_TRANSIT,
+            "ttl-expired",
+          );
       }
     }
 
@@ -336,7 +344,15 @@ export class Router {
 
     const owner = this.port.lookupIpv6(frame, dst);
     if (owner === undefined) {
-      return this.icmpv6(now, source, length, ETH_HEADER, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, "no-subnet");
+      return this.icmpv6(
+        now,
+        source,
+        length,
+        ETH_HEADER,
+        ICMP6_DST_UNREACH,
+        ICMP6_DST_UNREACH_ADDR,
+        "no-subnet",
+      );
     }
     if (owner === source) return this.drop("looping-back");
     const ownerNode = this.port.node(owner);
@@ -352,12 +368,28 @@ export class Router {
       );
     }
     if (this.forwardingForbidden(source, owner)) {
-      return this.icmpv6(now, source, length, ETH_HEADER, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADMIN, "prohibited");
+      return this.icmpv6(
+        now,
+        source,
+        length,
+        ETH_HEADER,
+        ICMP6_DST_UNREACH,
+        ICMP6_DST_UNREACH_ADMIN,
+        "prohibited",
+      );
     }
     const via = ownerNode.via;
     if (via === source) return this.drop("routing-loop");
     if (this.options.directOnly && owner !== via) {
-      return this.icmpv6(now, source, length, ETH_HEADER, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADMIN, "prohibited");
+      return this.icmpv6(
+        now,
+        source,
+        length,
+        ETH_HEADER,
+        ICMP6_DST_UNREACH,
+        ICMP6_DST_UNREACH_ADMIN,
+        "prohibited",
+      );
     }
     const viaNode = via === owner ? ownerNode : this.port.node(via);
     if (viaNode === undefined) {
@@ -373,7 +405,9 @@ export class Router {
     }
     if (via !== this.myself) {
       const limit = Math.max(viaNode.mtu, ROUTER_MIN_MTU_V6);
-      if (length > limit) return this.icmpv6(now, source, limit, ETH_HEADER, ICMP6_PACKET_TOO_BIG, 0, "too-big");
+      if (length > limit) {
+        return this.icmpv6(now, source, limit, ETH_HEADER, ICMP6_PACKET_TOO_BIG, 0, "too-big");
+      }
     }
     this.clamp(source, via, viaNode, frame, length);
     return this.deliver(owner, "routed");

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { type RouteDecision, type RouteOptions, Router, defaultRouteOptions } from "./router.ts";
+import { defaultRouteOptions, type RouteDecision, type RouteOptions, Router } from "./router.ts";
 import { TestNetwork } from "./test_network.ts";
 import {
-  ETHERTYPE,
   ethernet,
+  ETHERTYPE,
   ip4,
   ip6,
   ipv4,
@@ -39,7 +39,12 @@ function router(options: Partial<RouteOptions> = {}, net = network()): Router {
   return new Router("alpha", net, { ...defaultRouteOptions(), ...options });
 }
 
-function frame4(src: string, dst: string, payloadLength = 32, extra: { df?: boolean; ttl?: number; tos?: number } = {}) {
+function frame4(
+  src: string,
+  dst: string,
+  payloadLength = 32,
+  extra: { df?: boolean; ttl?: number; tos?: number } = {},
+) {
   return ethernet(
     TAP_MAC,
     HOST_MAC,
@@ -70,7 +75,13 @@ function bytesOf(d: RouteDecision): Uint8Array {
 }
 
 /** Checks every field of an ICMP error built from `original` (a copy taken before routing). */
-function expectIcmp4(d: RouteDecision, original: Uint8Array, type: number, code: number, quotedFrom = original.length) {
+function expectIcmp4(
+  d: RouteDecision,
+  original: Uint8Array,
+  type: number,
+  code: number,
+  quotedFrom = original.length,
+) {
   expect(d.icmp).toBe(true);
   const out = bytesOf(d);
   const quoted = Math.min(quotedFrom - 14, 548);
@@ -95,7 +106,13 @@ function expectIcmp4(d: RouteDecision, original: Uint8Array, type: number, code:
   return icmp;
 }
 
-function expectIcmp6(d: RouteDecision, original: Uint8Array, type: number, code: number, quotedFrom = original.length) {
+function expectIcmp6(
+  d: RouteDecision,
+  original: Uint8Array,
+  type: number,
+  code: number,
+  quotedFrom = original.length,
+) {
   expect(d.icmp).toBe(true);
   const out = bytesOf(d);
   const quoted = Math.min(quotedFrom - 14, 528);
@@ -272,7 +289,10 @@ describe("router mode, IPv4 (spec §7 table)", () => {
   test("Forwarding=kernel hands every frame from another node to the device", () => {
     const r = router({ forwarding: "kernel" });
     const f = frame4("10.2.0.1", "10.3.0.1");
-    expect([r.route(0, "beta", f, f.length).action, r.decision.reason]).toEqual(["device", "kernel-forwarding"]);
+    expect([r.route(0, "beta", f, f.length).action, r.decision.reason]).toEqual([
+      "device",
+      "kernel-forwarding",
+    ]);
     const short = new Uint8Array(5);
     expect(r.route(0, "beta", short, 5).action).toBe("device");
     const local = frame4("10.1.0.1", "10.3.0.1");

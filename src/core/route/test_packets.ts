@@ -27,7 +27,7 @@ export function referenceVerifies(...parts: Uint8Array[]): boolean {
   return c === 0 || c === 0xffff;
 }
 
-export function concat(...parts: ArrayLike<number>[]): Uint8Array {
+export function concat(...parts: ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
@@ -52,12 +52,12 @@ export function word(bytes: Uint8Array, at: number): number {
 }
 
 /** Parses "10.1.2.3". */
-export function ip4(text: string): Uint8Array {
+export function ip4(text: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(text.split(".").map((x) => Number(x)));
 }
 
 /** Parses a full or "::"-abbreviated IPv6 address. */
-export function ip6(text: string): Uint8Array {
+export function ip6(text: string): Uint8Array<ArrayBuffer> {
   const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
   const h = head ? head.split(":") : [];
   const t = tail ? tail.split(":") : [];
@@ -71,7 +71,7 @@ export function ip6(text: string): Uint8Array {
   return out;
 }
 
-export function mac(text: string): Uint8Array {
+export function mac(text: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(text.split(":").map((x) => parseInt(x, 16)));
 }
 
@@ -84,7 +84,7 @@ export function ethernet(
   type: number,
   payload: Uint8Array,
   vlan?: number,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const tag = vlan === undefined ? [] : [...u16(ETHERTYPE.vlan), ...u16(vlan)];
   return concat(dst, src, tag, u16(type), payload);
 }
@@ -103,7 +103,7 @@ export interface Ipv4Fields {
 }
 
 /** An IPv4 packet with a correct header checksum. */
-export function ipv4(f: Ipv4Fields): Uint8Array {
+export function ipv4(f: Ipv4Fields): Uint8Array<ArrayBuffer> {
   const options = f.options ?? new Uint8Array(0);
   const hl = 20 + options.length;
   const header = concat(
@@ -130,7 +130,7 @@ export interface Ipv6Fields {
   hopLimit?: number;
 }
 
-export function ipv6(f: Ipv6Fields): Uint8Array {
+export function ipv6(f: Ipv6Fields): Uint8Array<ArrayBuffer> {
   return concat(
     u32(0x60000000),
     u16(f.payload.length),
@@ -141,11 +141,21 @@ export function ipv6(f: Ipv6Fields): Uint8Array {
   );
 }
 
-export function pseudo4(src: Uint8Array, dst: Uint8Array, protocol: number, length: number): Uint8Array {
+export function pseudo4(
+  src: Uint8Array,
+  dst: Uint8Array,
+  protocol: number,
+  length: number,
+): Uint8Array<ArrayBuffer> {
   return concat(src, dst, [0, protocol], u16(length));
 }
 
-export function pseudo6(src: Uint8Array, dst: Uint8Array, nextHeader: number, length: number): Uint8Array {
+export function pseudo6(
+  src: Uint8Array,
+  dst: Uint8Array,
+  nextHeader: number,
+  length: number,
+): Uint8Array<ArrayBuffer> {
   return concat(src, dst, u32(length), [0, 0, 0, nextHeader]);
 }
 
@@ -155,7 +165,7 @@ export function tcp(
   options: number[],
   payload: Uint8Array = new Uint8Array(0),
   flags = 0x02,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const opts = [...options];
   while (opts.length % 4 !== 0) opts.push(0);
   const offset = (20 + opts.length) / 4;
@@ -178,7 +188,7 @@ export function tcp(
 }
 
 /** An ICMPv6 message with its checksum. */
-export function icmp6(src: Uint8Array, dst: Uint8Array, body: Uint8Array): Uint8Array {
+export function icmp6(src: Uint8Array, dst: Uint8Array, body: Uint8Array): Uint8Array<ArrayBuffer> {
   const msg = body.slice();
   msg[2] = 0;
   msg[3] = 0;
@@ -189,18 +199,22 @@ export function icmp6(src: Uint8Array, dst: Uint8Array, body: Uint8Array): Uint8
 }
 
 /** Neighbor Solicitation body for `target`, optionally with a source link-layer address option. */
-export function neighborSolicitation(target: Uint8Array, sourceMac?: Uint8Array): Uint8Array {
+export function neighborSolicitation(target: Uint8Array, sourceMac?: Uint8Array): Uint8Array<ArrayBuffer> {
   const option = sourceMac ? concat([1, 1], sourceMac) : new Uint8Array(0);
   return concat([135, 0, 0, 0, 0, 0, 0, 0], target, option);
 }
 
 /** An Ethernet/IPv4 ARP request. */
-export function arpRequest(senderMac: Uint8Array, senderIp: Uint8Array, targetIp: Uint8Array): Uint8Array {
+export function arpRequest(
+  senderMac: Uint8Array,
+  senderIp: Uint8Array,
+  targetIp: Uint8Array,
+): Uint8Array<ArrayBuffer> {
   return concat(u16(1), u16(0x0800), [6, 4], u16(1), senderMac, senderIp, [0, 0, 0, 0, 0, 0], targetIp);
 }
 
 /** A payload of `n` bytes with a recognisable pattern. */
-export function pattern(n: number, seed = 0): Uint8Array {
+export function pattern(n: number, seed = 0): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (i * 7 + seed) & 0xff;
   return out;

@@ -2,17 +2,39 @@ import { describe, expect, test } from "bun:test";
 import { defaultRouteOptions, Router } from "./router.ts";
 import { TestNetwork } from "./test_network.ts";
 import { decrementTtl } from "./ttl.ts";
-import { ETHERTYPE, ethernet, ip4, ip6, ipv4, ipv6, mac, pattern, pseudo6, referenceVerifies, word } from "./test_packets.ts";
+import {
+  ethernet,
+  ETHERTYPE,
+  ip4,
+  ip6,
+  ipv4,
+  ipv6,
+  mac,
+  pattern,
+  pseudo6,
+  referenceVerifies,
+  word,
+} from "./test_packets.ts";
 
 const A = mac("02:00:00:00:00:01");
 const B = mac("02:00:00:00:00:02");
 
 function v4(ttl: number, protocol = 17, payload = pattern(40)): Uint8Array {
-  return ethernet(B, A, ETHERTYPE.ipv4, ipv4({ src: ip4("10.2.0.1"), dst: ip4("10.1.0.1"), protocol, payload, ttl }));
+  return ethernet(
+    B,
+    A,
+    ETHERTYPE.ipv4,
+    ipv4({ src: ip4("10.2.0.1"), dst: ip4("10.1.0.1"), protocol, payload, ttl }),
+  );
 }
 
 function v6(hopLimit: number, nextHeader = 17, payload = pattern(40)): Uint8Array {
-  return ethernet(B, A, ETHERTYPE.ipv6, ipv6({ src: ip6("fd00:2::1"), dst: ip6("fd00:1::1"), nextHeader, payload, hopLimit }));
+  return ethernet(
+    B,
+    A,
+    ETHERTYPE.ipv6,
+    ipv6({ src: ip6("fd00:2::1"), dst: ip6("fd00:1::1"), nextHeader, payload, hopLimit }),
+  );
 }
 
 function router(): Router {
@@ -60,7 +82,9 @@ describe("DecrementTTL", () => {
     const out = d.frame.subarray(0, d.length);
     expect([out[54], out[55]]).toEqual([3, 0]);
     const icmp = out.subarray(54);
-    expect(referenceVerifies(pseudo6(out.slice(22, 38), out.slice(38, 54), 58, icmp.length), icmp)).toBe(true);
+    expect(referenceVerifies(pseudo6(out.slice(22, 38), out.slice(38, 54), 58, icmp.length), icmp)).toBe(
+      true,
+    );
   });
 
   test("a time-exceeded error is never answered with another one", () => {
@@ -76,7 +100,12 @@ describe("DecrementTTL", () => {
     const f = v4(64);
     r.route(0, "beta", f, f.length);
     expect(f[22]).toBe(63);
-    const g = ethernet(B, A, ETHERTYPE.ipv4, ipv4({ src: ip4("10.1.0.1"), dst: ip4("10.9.0.1"), protocol: 17, payload: pattern(8), ttl: 1 }));
+    const g = ethernet(
+      B,
+      A,
+      ETHERTYPE.ipv4,
+      ipv4({ src: ip4("10.1.0.1"), dst: ip4("10.9.0.1"), protocol: 17, payload: pattern(8), ttl: 1 }),
+    );
     const d = r.route(0, "alpha", g, g.length);
     expect(d.reason).toBe("no-subnet");
     expect(word(d.frame, 34)).toBe(0x0306);
