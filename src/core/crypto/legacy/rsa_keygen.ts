@@ -12,6 +12,21 @@ import { formatPrivateKeyPem, formatPublicKeyPem } from "./rsa_pem.ts";
 /** Fills a fresh array of `length` random bytes. */
 export type RandomBytes = (length: number) => Uint8Array;
 
+/**
+ * Adapts a 32-bit generator (the engine's `RandomSource` in src/core/node/effects.ts has this
+ * shape) to {@link RandomBytes}, four bytes per draw, big-endian.
+ */
+export function randomBytesFrom(source: { nextU32(): number }): RandomBytes {
+  return (length) => {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i += 4) {
+      const v = source.nextU32() >>> 0;
+      for (let j = 0; j < 4 && i + j < length; j++) out[i + j] = (v >>> (24 - 8 * j)) & 0xff;
+    }
+    return out;
+  };
+}
+
 /** The exponent `tincd -K` uses. */
 export const TINC_RSA_EXPONENT = 65537n;
 

@@ -22,7 +22,13 @@ import {
   rsaPublicRaw,
   rsaSize,
 } from "./rsa.ts";
-import { generateRsaKey, generateTincKeyFiles, isProbablePrime, type RandomBytes } from "./rsa_keygen.ts";
+import {
+  generateRsaKey,
+  generateTincKeyFiles,
+  isProbablePrime,
+  type RandomBytes,
+  randomBytesFrom,
+} from "./rsa_keygen.ts";
 import {
   decodePkcs1PrivateKey,
   formatPrivateKeyPem,
@@ -231,6 +237,12 @@ describe("key generation", () => {
     expect(isProbablePrime(561n, 20, r)).toBe(false);
     expect(isProbablePrime(3215031751n, 20, r)).toBe(false);
     expect(isProbablePrime(bytesToBigInt(must(fromHex("FFFFFFFFFFFFFFC5"))), 20, r)).toBe(true);
+  });
+
+  test("a 32-bit generator adapts to a byte source, big-endian", () => {
+    let n = 0;
+    const bytes = randomBytesFrom({ nextU32: () => [0x01020304, 0xa0b0c0d0][n++ % 2]! })(6);
+    expect(bytes).toEqual(Uint8Array.of(1, 2, 3, 4, 0xa0, 0xb0));
   });
 
   test("sizes outside 512..8192 are refused", () => {
