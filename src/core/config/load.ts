@@ -18,7 +18,7 @@ import type { Subnet } from "../subnet/subnet.ts";
 import { isValidNodeName, type NameEnvironment, resolveName } from "./name.ts";
 import { type ConfigEntry, type ConfigError, configError, entryError, parseConfigText } from "./parse.ts";
 import { ConfigTree } from "./tree.ts";
-import { type HostPort, parseKeyword, splitHostPort } from "./values.ts";
+import { type HostPort, isDecimal, parseKeyword, splitHostPort } from "./values.ts";
 import {
   commandLineEntries,
   type ConfiguredSubnet,
@@ -132,6 +132,8 @@ export interface DaemonConfig {
 
   // Our own host variables, resolved with defaults.
   port: string;
+  /** The port as a number, or `undefined` for a service name the runtime must look up. */
+  portNumber: number | undefined;
   /** False when Port was not set: tinc then advertises the port actually bound. */
   portSpecified: boolean;
   cipher: string;
@@ -255,6 +257,18 @@ function listenSpecs(tree: ConfigTree, variable: string): ListenSpec[] {
     const hp: HostPort = splitHostPort(entry.value);
     return { host: hp.host === "*" || hp.host === "" ? undefined : hp.host, port: hp.port, entry };
   });
+}
+
+/**
+ * Which files to read for the server configuration, in tincd's order: `tinc.conf`, then every
+ * `conf.d` entry whose name is longer than ".conf" and ends in it (sorted; tincd takes readdir's
+ * order, which only matters for ties that the path order settles anyway).
+ * @param confDirNames the names listed in `CONFBASE/conf.d` (empty when it does not exist)
+ */
+export function serverFilePaths(confbase: string, confDirNames: readonly string[]): string[] {
+  const base = confbase.replace(/\/+$/, "");
+  const extra = confDirNames.filter((n) => n.length > 5 && n.endsWith(".conf")).sort();
+  return [`${base}/tinc.conf`, ...extra.map((n) => `${base}/conf.d/${n}`)];
 }
 
 /** Parses `Proxy = TYPE [host port [user [pass]]]` or `Proxy = exec COMMAND`. */
@@ -433,6 +447,11 @@ function buildConfig(name: string, tree: ConfigTree, r: ValueReader, myself: Hos
 
   const tunnelServer = r.bool("TunnelServer") ?? false;
   const port = myself.port ?? DEFAULTS.port;
+  // tincd hands Port to getaddrinfo as a service; anything else fails there at start-up.
+  const portNumber = isDecimal(port) ? Number(port) : undefined;
+  if (portNumber !== undefined ? portNumber > 65535 : !/^[A-Za-z][A-Za-z0-9_-]*$/.test(port)) {
+    r.fail("Port", "Invalid port (a number up to 65535 or a service name expected)");
+  }
 
   return {
     name,
@@ -441,6 +460,7 @@ function buildConfig(name: string, tree: ConfigTree, r: ValueReader, myself: Hos
     hostTexts: new Map(),
     myself,
     port,
+    portNumber,
     portSpecified: myself.port !== undefined,
     cipher: myself.cipher ?? DEFAULTS.cipher,
     digest,

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ConfigFile, DEFAULTS, loadConfig, type LoadOptions, parseProxy } from "./load.ts";
+import {
+  type ConfigFile,
+  DEFAULTS,
+  loadConfig,
+  type LoadOptions,
+  parseProxy,
+  serverFilePaths,
+} from "./load.ts";
 import { hostConfig } from "./host.ts";
 import { formatSubnet } from "../subnet/subnet_text.ts";
 import type { ConfigEntry } from "./parse.ts";
@@ -187,6 +194,34 @@ describe("merge order and precedence", () => {
     expect(c.portSpecified).toBe(true);
     expect(c.pingInterval).toBe(30);
     expect(c.serverFiles).toEqual(["tinc.conf", "conf.d/x.conf"]);
+  });
+
+  // Each case below was checked against tincd 1.0.36 (DeviceType = dummy, reading the port it
+  // listened on): equal line numbers are decided by the full path, -o comes first, and among
+  // -o options (with or without a HOST. prefix) the earlier option wins.
+  test("ties between files and -o, as the real tincd resolves them", () => {
+    const dir = "/tmp/cfgprobe";
+    const files = {
+      [`${dir}/tinc.conf`]: "Name = a\nDeviceType = dummy\nBindToAddress = 127.0.0.1\nPort = 47001\n",
+      [`${dir}/hosts/a`]: "\n\n\nPort = 47002\n",
+    };
+    expect(ok(files).config.port).toBe("47002");
+    expect(ok({ ...files, [`${dir}/conf.d/x.conf`]: "\n\n\nPort = 47003\n" }).config.port).toBe("47003");
+    expect(ok(files, { commandLine: cmd("Port=47004") }).config.port).toBe("47004");
+    expect(ok(files, { commandLine: cmd("a.Port=47005") }).config.port).toBe("47005");
+    expect(ok(files, { commandLine: cmd("a.Port=47005", "Port=47004") }).config.port).toBe("47005");
+    expect(ok(files, { commandLine: cmd("Port=47004", "a.Port=47005") }).config.port).toBe("47004");
+  });
+
+  test("Port must be a number up to 65535 or a service name", () => {
+    expect(ok({ "tinc.conf": "Name = a\nPort = 700\n" }).config.portNumber).toBe(700);
+    const named = ok({ "tinc.conf": "Name = a\nPort = tinc\n" }).config;
+    expect([named.port, named.portNumber]).toEqual(["tinc", undefined]);
+    for (const bad of ["655 # web", "70000", "-1"]) {
+      expect(errors({ "tinc.conf": `Name = a\nPort = ${bad}\n` })).toEqual([
+        "tinc.conf line 2: Port: Invalid port (a number up to 65535 or a service name expected)",
+      ]);
+    }
   });
 
   test("conf.d files need a name longer than .conf; other paths are ignored", () => {
@@ -423,4 +458,12 @@ describe("hostConfig (peers)", () => {
       expect(r.errors.map((e) => e.message)).toEqual(["hosts/bob line 2: Port: no value for variable"]);
     }
   });
+});
+
+test("serverFilePaths: tinc.conf, then sorted conf.d/*.conf", () => {
+  expect(serverFilePaths("/etc/tinc/vpn/", ["b.conf", ".conf", "a.conf", "x.txt", "c.conf~"])).toEqual([
+    "/etc/tinc/vpn/tinc.conf",
+    "/etc/tinc/vpn/conf.d/a.conf",
+    "/etc/tinc/vpn/conf.d/b.conf",
+  ]);
 });

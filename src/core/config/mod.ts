@@ -11,3 +11,4 @@ export * from "./variables.ts";
 export * from "./host.ts";
 export * from "./load.ts";
 export * from "./diff.ts";
+export * from "./pem.ts";

@@ -13,7 +13,8 @@
  * ```
  *
  * Quirks kept on purpose because tincd has them: a `#` after a value is part of the value
- * (`Port = 655 # web` has value `655 # web`, which `%d` still reads as 655); a line with leading
+ * (`PingInterval = 10 # s` has value `10 # s`, which `%d` still reads as 10, but
+ * `Port = 655 # web` makes tincd fail to bind); a line with leading
  * whitespace has an empty variable name; a whitespace-only line is an error ("no value").
  * Divergence: tincd reads lines through a 2048-byte buffer and splits longer lines; we do not.
  * @module
