@@ -49,9 +49,6 @@ export const ICMP6_DST_UNREACH_ADMIN = 1;
 export const ICMP6_DST_UNREACH_ADDR = 3;
 export const ICMP6_TIME_EXCEED_TRANSIT = 0;
 
-/** Room an error needs beyond the offending frame's link header: 576 bytes of IP at most. */
-export const ICMP_ERROR_MAX_IP = IP_MSS;
-
 /** At most `perSecond` errors in one clock second (tinc compares whole seconds, not a sliding window). */
 export class IcmpRateLimiter {
   private second = Number.NEGATIVE_INFINITY;
