@@ -26,17 +26,23 @@ function view(buf: Uint8Array): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-/** Whether the runtime knows this cipher under its OpenSSL name. */
+const cipherSupport = new Map<number, boolean>();
+
+/** Whether the runtime knows this cipher under its OpenSSL name (probed once per NID). */
 function nativeCipherWorks(spec: CipherSpec): boolean {
   if (spec.mode === "none") return true;
-  try {
-    createCipheriv(spec.name, new Uint8Array(spec.keyLength), new Uint8Array(spec.ivLength)).update(
-      new Uint8Array(1),
-    );
-    return true;
-  } catch {
-    return false;
+  let works = cipherSupport.get(spec.nid);
+  if (works === undefined) {
+    try {
+      const probe = createCipheriv(spec.name, new Uint8Array(spec.keyLength), new Uint8Array(spec.ivLength));
+      probe.update(new Uint8Array(1));
+      works = true;
+    } catch {
+      works = false;
+    }
+    cipherSupport.set(spec.nid, works);
   }
+  return works;
 }
 
 function nativeDigestWorks(spec: DigestSpec): boolean {
