@@ -10,9 +10,13 @@
  * ```
  *
  * Paths: confbase is /etc/tinc/NET (or /etc/tinc); the pid file is /run/tinc.NET.pid and the
- * log file /var/log/tinc.NET.log ("tinc" without a netname). tincd uses LOCALSTATEDIR/run, which
- * is /var/run on Debian's build; /var/run is a link to /run on every current Linux and systemd
- * warns about /var/run paths, so we name /run directly (as spec §8 does).
+ * log file /var/log/tinc.NET.log ("tinc" without a netname). These are the strings compiled into
+ * Debian's tincd 1.0.36 (`/run/%s.pid`, `/var/log/%s.log`); upstream's default build would say
+ * /usr/local/var/run, and /var/run is a link to /run on current Linux anyway.
+ *
+ * Beyond 1.0.36 (both from tinc 1.1): NETNAME in the environment is used when there is no -n, and
+ * a netname containing "/" or "\" or starting with "." is refused. 1.0.36 reads no NETNAME and
+ * would build a path from any netname.
  * @module
  */
 import { Getopt, type LongOption } from "./getopt.ts";
