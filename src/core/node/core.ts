@@ -1,0 +1,407 @@
+/**
+ * The shared state of one node and the operations every protocol family uses: sending and
+ * flooding lines, the dedup cache, node/edge/subnet bookkeeping, graph() with its host and
+ * subnet scripts, connection teardown. Protocol modules (proto_*.ts) and the data path work
+ * through this object; engine.ts wraps it in the public input API.
+ * @module
+ */
+import { compareSubnets, formatSubnet } from "../subnet/subnet_text.ts";
+import type { Subnet } from "../subnet/subnet.ts";
+import { OPTION_CLAMP_MSS, OPTION_INDIRECT, OPTION_TCPONLY, RequestCode } from "../meta/requests.ts";
+import type { EngineConfig } from "./config.ts";
+import { addrKey, type ConnId, type Effects, type LogFields, type LogLevelValue, type RandomSource } from "./effects.ts";
+import { LogLevel } from "./effects.ts";
+import { latin1ToBytes } from "./framing.ts";
+import { bfs, mstEdges } from "./routes.ts";
+import { SubnetIndex } from "./lookup.ts";
+import { byName, type Connection, type EdgeRec, newNode, type NodeRec, type Outgoing, type SubnetRec } from "./world.ts";
+import { formatRequestLine } from "./wire.ts";
+
+/** Counters per request code: handled, ignored (logged and dropped), refused (connection closed). */
+export interface RequestStats {
+  accepted: number;
+  ignored: number;
+  refused: number;
+}
+
+/** The engine's state and shared operations. Not part of the public API. */
+export class NodeCore {
+  readonly myself: NodeRec;
+  readonly nodes = new Map<string, NodeRec>();
+  readonly conns = new Map<ConnId, Connection>();
+  readonly outgoings = new Map<string, Outgoing>();
+  /** Dedup cache: whole line → first-seen time (ms). Map order is insertion order. */
+  readonly seen = new Map<string, number>();
+  readonly nodeByUdp = new Map<string, NodeRec>();
+  readonly stats = new Map<number, RequestStats>();
+  readonly drops = new Map<string, number>();
+  contradictingAddEdge = 0;
+  contradictingDelEdge = 0;
+  /** Extra sleep imposed after duplicate-name detection (ms), doubling each time. */
+  sleepTime = 10_000;
+  metaMessagesSent = 0;
+  readonly subnetIndex = new SubnetIndex();
+  private graphDirty = false;
+  private mstDirty = true;
+  private mstConns = new Set<Connection>();
+  now = 0;
+  stopped = false;
+
+  constructor(
+    public config: EngineConfig,
+    readonly fx: Effects,
+    readonly rng: RandomSource,
+  ) {
+    this.myself = newNode(config.name);
+    this.myself.reachable = true;
+    this.myself.nexthop = this.myself;
+    this.myself.via = this.myself;
+    this.myself.options = this.myOptions();
+    this.nodes.set(config.name, this.myself);
+  }
+
+  /** Our own option bits: IndirectData, TCPOnly, ClampMSS; never PMTU_DISCOVERY (no probes yet). */
+  myOptions(): number {
+    const h = this.config.hosts.get(this.config.name);
+    let o = 0;
+    if (h?.indirectData) o |= OPTION_INDIRECT;
+    if (h?.tcpOnly) o |= OPTION_TCPONLY | OPTION_INDIRECT;
+    if (h?.clampMss ?? true) o |= OPTION_CLAMP_MSS;
+    return o;
+  }
+
+  log(level: LogLevelValue, message: string, fields: LogFields = {}): void {
+    if (level <= this.config.debugLevel) this.fx.log(level, message, fields);
+  }
+
+  drop(reason: string, fields: LogFields = {}): void {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    this.log(LogLevel.traffic, `Dropping packet: ${reason}`, fields);
+  }
+
+  stat(code: number): RequestStats {
+    let s = this.stats.get(code);
+    if (s === undefined) {
+      s = { accepted: 0, ignored: 0, refused: 0 };
+      this.stats.set(code, s);
+    }
+    return s;
+  }
+
+  /** A fresh nonce for each origination: `rand()`-like, ≤ 0x7fffffff. */
+  nonce(): number {
+    return this.rng.nextU32() & 0x7fffffff;
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  /** Sends one request line (without `\n`) on a connection. */
+  sendLine(c: Connection, line: string): void {
+    if (c.phase === "closed") return;
+    this.metaMessagesSent++;
+    this.log(LogLevel.meta, "Sending request", { to: c.name, line });
+    this.fx.sendMeta(c.id, c.auth.seal(latin1ToBytes(line + "\n")));
+  }
+
+  /** Sends a raw payload after a `17 LEN` line. */
+  sendRaw(c: Connection, bytes: Uint8Array): void {
+    if (c.phase === "closed") return;
+    this.fx.sendMeta(c.id, c.auth.seal(bytes));
+  }
+
+  /** Sends a line to every active connection except `except` (tinc's broadcast_meta). */
+  broadcastLine(line: string, except?: Connection): void {
+    for (const c of this.conns.values()) {
+      if (c.phase === "active" && c !== except) this.sendLine(c, line);
+    }
+  }
+
+  // ---- dedup ------------------------------------------------------------------------------
+
+  /** tinc's seen_request: true if the line was seen before; otherwise records it. */
+  seenRequest(line: string): boolean {
+    if (this.seen.has(line)) {
+      this.log(LogLevel.scary, "Already seen request", { line });
+      return true;
+    }
+    if (this.seen.size >= this.config.maxSeenRequests) {
+      const oldest = this.seen.keys().next();
+      if (!oldest.done) this.seen.delete(oldest.value);
+    }
+    this.seen.set(line, this.now);
+    return false;
+  }
+
+  /** Deletes cache entries once firstseen + PingInterval <= now. */
+  agePastRequests(): void {
+    const limit = this.now - this.config.pingInterval * 1000;
+    for (const [line, first] of this.seen) {
+      if (first > limit) break;
+      this.seen.delete(line);
+    }
+  }
+
+  // ---- nodes, edges, subnets --------------------------------------------------------------
+
+  /** Finds or creates a node; refuses (undefined) past the node limit. */
+  node(name: string): NodeRec | undefined {
+    let n = this.nodes.get(name);
+    if (n === undefined) {
+      if (this.nodes.size >= this.config.maxNodes) {
+        this.log(LogLevel.basic, "Node limit reached, not creating node", { name });
+        return undefined;
+      }
+      n = newNode(name);
+      this.nodes.set(name, n);
+    }
+    return n;
+  }
+
+  addEdge(e: EdgeRec): void {
+    e.from.edges.set(e.to.name, e);
+    this.graph();
+  }
+
+  delEdge(e: EdgeRec): void {
+    if (e.from.edges.get(e.to.name) === e) e.from.edges.delete(e.to.name);
+    this.graph();
+  }
+
+  addEdgeLine(e: EdgeRec): string {
+    return formatRequestLine({
+      code: RequestCode.ADD_EDGE,
+      nonce: this.nonce(),
+      from: e.from.name,
+      to: e.to.name,
+      address: e.address,
+      port: e.port,
+      options: e.options,
+      weight: e.weight,
+    });
+  }
+
+  delEdgeLine(from: string, to: string): string {
+    return formatRequestLine({ code: RequestCode.DEL_EDGE, nonce: this.nonce(), from, to });
+  }
+
+  subnetLine(code: RequestCode.ADD_SUBNET | RequestCode.DEL_SUBNET, s: SubnetRec): string {
+    return formatRequestLine({ code, nonce: this.nonce(), owner: s.owner.name, subnet: s.subnet });
+  }
+
+  /** Invalidates the routing table after a subnet was added or removed. */
+  subnetsChanged(): void {
+    this.subnetIndex.invalidate();
+  }
+
+  newSubnet(owner: NodeRec, subnet: Subnet): SubnetRec {
+    return { owner, subnet, text: formatSubnet(subnet) };
+  }
+
+  // ---- graph and scripts ------------------------------------------------------------------
+
+  /** Marks the graph for recomputation at the end of the input (or when a decision needs it). */
+  graph(): void {
+    this.graphDirty = true;
+    this.mstDirty = true;
+  }
+
+  /** Runs the pending graph(): BFS, reachability transitions with their scripts. */
+  flushGraph(): void {
+    if (!this.graphDirty) return;
+    this.graphDirty = false;
+    const marks = bfs(this.myself);
+    const changed: NodeRec[] = [];
+    for (const n of this.nodes.values()) {
+      if (n === this.myself) continue;
+      const m = marks.get(n);
+      if (m !== undefined) {
+        n.nexthop = m.nexthop!;
+        n.via = m.via!;
+        n.distance = m.distance;
+        n.indirect = m.indirect;
+        if (m.prevedge !== undefined) {
+          n.prevedge = m.prevedge;
+          n.options = m.prevedge.options;
+          if (n.udp === undefined) this.learnUdpFromEdge(n, m.prevedge);
+        }
+      }
+      if ((m !== undefined) !== n.reachable) changed.push(n);
+    }
+    changed.sort((a, b) => byName(a.name, b.name));
+    for (const n of changed) this.reachabilityChanged(n);
+  }
+
+  private learnUdpFromEdge(n: NodeRec, e: EdgeRec): void {
+    const port = Number(e.port);
+    if (!/^[0-9]+$/.test(e.port) || port > 65535 || e.address.length === 0) return;
+    this.setUdp(n, { host: e.address, port });
+  }
+
+  /** Sets or clears a node's UDP address and the address index. */
+  setUdp(n: NodeRec, addr: { host: string; port: number } | undefined): void {
+    if (n.udp !== undefined && this.nodeByUdp.get(addrKey(n.udp)) === n) this.nodeByUdp.delete(addrKey(n.udp));
+    if (addr === undefined) {
+      delete n.udp;
+      return;
+    }
+    n.udp = addr;
+    this.nodeByUdp.set(addrKey(addr), n);
+  }
+
+  private reachabilityChanged(n: NodeRec): void {
+    n.reachable = !n.reachable;
+    this.log(LogLevel.traffic, n.reachable ? "Node became reachable" : "Node became unreachable", { node: n.name });
+    n.validKey = false;
+    n.waitingForKey = false;
+    const event = n.reachable ? "up" : "down";
+    const env = this.hostEnv(n);
+    this.fx.runScript(`host-${event}`, env);
+    this.fx.runScript(`hosts/${n.name}-${event}`, env);
+    for (const s of sortedSubnets(n)) this.subnetScript(s, n.reachable);
+    if (!n.reachable) {
+      this.setUdp(n, undefined);
+      n.options = 0;
+      n.inKey = false;
+      delete n.nexthop;
+      delete n.via;
+      delete n.prevedge;
+    } else if (n.conn !== undefined) {
+      this.sendAnsKey(n);
+    }
+  }
+
+  /** Set after construction by proto_key (avoids an import cycle). */
+  sendAnsKey: (to: NodeRec) => void = () => {};
+
+  baseEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    if (this.config.netname !== undefined) env.NETNAME = this.config.netname;
+    if (this.config.device !== undefined) env.DEVICE = this.config.device;
+    if (this.config.iface !== undefined) env.INTERFACE = this.config.iface;
+    return env;
+  }
+
+  hostEnv(n: NodeRec): Record<string, string> {
+    const env = this.baseEnv();
+    env.NODE = n.name;
+    if (n.udp !== undefined) {
+      env.REMOTEADDRESS = n.udp.host;
+      env.REMOTEPORT = String(n.udp.port);
+    }
+    env.NAME = this.myself.name;
+    return env;
+  }
+
+  /** subnet-up / subnet-down with tinc's environment (SUBNET without `#weight`). */
+  subnetScript(s: SubnetRec, up: boolean): void {
+    const env = this.baseEnv();
+    env.NODE = s.owner.name;
+    if (s.owner !== this.myself && s.owner.udp !== undefined) {
+      env.REMOTEADDRESS = s.owner.udp.host;
+      env.REMOTEPORT = String(s.owner.udp.port);
+    }
+    env.NAME = this.myself.name;
+    env.SUBNET = s.text.replace(/#.*$/, "");
+    env.WEIGHT = String(s.subnet.weight);
+    this.fx.runScript(up ? "subnet-up" : "subnet-down", env);
+  }
+
+  /** Connections in the broadcast tree (recomputed lazily). */
+  mstConnections(): Set<Connection> {
+    this.flushGraph();
+    if (this.mstDirty) {
+      this.mstDirty = false;
+      for (const c of this.conns.values()) c.mst = false;
+      this.mstConns = new Set();
+      for (const e of mstEdges(this.nodes.values())) {
+        if (e.conn !== undefined && e.conn.phase === "active") {
+          e.conn.mst = true;
+          this.mstConns.add(e.conn);
+        }
+      }
+    }
+    return this.mstConns;
+  }
+
+  // ---- connections ------------------------------------------------------------------------
+
+  /**
+   * tinc's terminate_connection. With `report`, the loss is announced (DEL_EDGE me→peer, and
+   * peer→me if the peer became unreachable); the outgoing slot, if any, is rescheduled.
+   */
+  terminate(c: Connection, report: boolean, reason: string): void {
+    if (c.phase === "closed") return;
+    this.log(LogLevel.connections, "Closing connection", { peer: c.name, reason, conn: c.id });
+    const wasActive = c.phase === "active";
+    const wasConnected = c.phase !== "connecting";
+    c.phase = "closed";
+    this.conns.delete(c.id);
+    this.fx.close(c.id);
+    if (c.node !== undefined && c.node.conn === c) delete c.node.conn;
+    if (c.edge !== undefined) {
+      if (report && !this.config.tunnelServer) this.broadcastLine(this.delEdgeLine(c.edge.from.name, c.edge.to.name));
+      this.delEdge(c.edge);
+      delete c.edge;
+      if (report && c.node !== undefined) {
+        this.flushGraph();
+        if (!c.node.reachable) {
+          const back = c.node.edges.get(this.myself.name);
+          if (back !== undefined) {
+            if (!this.config.tunnelServer) this.broadcastLine(this.delEdgeLine(back.from.name, back.to.name));
+            this.delEdge(back);
+          }
+        }
+      }
+    }
+    this.mstDirty = true;
+    const out = c.outgoing;
+    if (out !== undefined && out.conn === c) {
+      delete out.conn;
+      if (!this.stopped) this.onOutgoingLost(out, wasConnected);
+    }
+    if (wasActive && this.activeCount() === 0) this.purge();
+  }
+
+  /** Set by outgoing.ts: what to do when an outgoing connection is gone. */
+  onOutgoingLost: (out: Outgoing, established: boolean) => void = () => {};
+
+  activeCount(): number {
+    let n = 0;
+    for (const c of this.conns.values()) if (c.phase === "active") n++;
+    return n;
+  }
+
+  /**
+   * tinc's purge(): forget unreachable nodes' subnets and edges (announcing their removal) and
+   * then the nodes nobody has an edge to.
+   */
+  purge(): void {
+    this.flushGraph();
+    for (const n of [...this.nodes.values()].sort((a, b) => byName(a.name, b.name))) {
+      if (n.reachable) continue;
+      for (const s of sortedSubnets(n)) {
+        this.broadcastLine(this.subnetLine(RequestCode.DEL_SUBNET, s));
+        if (!this.config.strictSubnets) {
+          n.subnets.delete(s.text);
+          this.subnetsChanged();
+        }
+      }
+      for (const e of [...n.edges.values()]) {
+        this.broadcastLine(this.delEdgeLine(e.from.name, e.to.name));
+        this.delEdge(e);
+      }
+    }
+    const targeted = new Set<NodeRec>();
+    for (const n of this.nodes.values()) for (const e of n.edges.values()) targeted.add(e.to);
+    for (const n of [...this.nodes.values()]) {
+      if (!n.reachable && !targeted.has(n) && n.subnets.size === 0 && n.conn === undefined) {
+        this.nodes.delete(n.name);
+      }
+    }
+  }
+}
+
+/** A node's subnets in tinc's tree order (kind, longest prefix, address, weight). */
+export function sortedSubnets(n: NodeRec): SubnetRec[] {
+  return [...n.subnets.values()].sort((a, b) => compareSubnets(a.subnet, b.subnet));
+}

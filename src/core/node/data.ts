@@ -1,0 +1,186 @@
+/**
+ * The data path decisions (tinc's route.c and net_packet.c, router/switch/hub modes), with the
+ * null packet cipher: a UDP datagram is `SEQNO ‖ FRAME`.
+ *
+ * ```
+ *  0                   4                               4+len
+ *  +-------------------+-------------------------------+
+ *  | seqno (u32, BE)   | Ethernet frame (len bytes)    |     Cipher = none, Digest = none
+ *  +-------------------+-------------------------------+
+ * ```
+ *
+ * Frames from the TUN and from peers are routed by destination subnet; unicast goes to the
+ * owner's `via` over UDP when its key is valid, else as `17 LEN` over the meta connection to
+ * the nexthop (also when the frame itself came over TCP). Broadcasts follow the MST.
+ * Not yet: ICMP generation, ARP/NDP replies, ClampMSS, PMTU probing (our ACK clears
+ * PMTU_DISCOVERY, so links we make never gate on it), the replay window, compression.
+ * @module
+ */
+import { OPTION_PMTU_DISCOVERY, OPTION_TCPONLY } from "../meta/requests.ts";
+import type { NodeCore } from "./core.ts";
+import { addrKey, LogLevel, type SockAddr } from "./effects.ts";
+import { sendReqKey } from "./proto_key.ts";
+import { MAX_FRAME, sendTcpPacket } from "./proto_misc.ts";
+import type { NodeRec } from "./world.ts";
+
+const ETH_HEADER = 14;
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+const ETHERTYPE_ARP = 0x0806;
+/** REQ_KEY is sent at most this often per node while we lack its key (ms). */
+const REQ_KEY_INTERVAL = 10_000;
+
+/**
+ * Routes a frame that came from `source` (myself for the TUN). `viaTcp` marks frames that
+ * arrived as PACKET: they keep travelling over TCP (tinc's priority −1).
+ */
+export function routeFrame(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
+  if (frame.length < ETH_HEADER) return core.drop("frame shorter than an Ethernet header", { from: source.name });
+  core.flushGraph();
+  switch (core.config.mode) {
+    case "hub":
+      return broadcastFrame(core, source, frame, viaTcp);
+    case "switch":
+      return routeMac(core, source, frame, viaTcp);
+    case "router":
+      return routeIp(core, source, frame, viaTcp);
+  }
+}
+
+function routeIp(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
+  const type = (frame[12]! << 8) | frame[13]!;
+  if (type === ETHERTYPE_IPV4) {
+    if (frame.length < ETH_HEADER + 20) return core.drop("truncated IPv4 packet");
+    const dst = frame.subarray(30, 34);
+    if (dst[0]! >= 224 || (dst[0] === 255 && dst[1] === 255 && dst[2] === 255 && dst[3] === 255)) {
+      return broadcastFrame(core, source, frame, viaTcp);
+    }
+    return unicast(core, source, frame, viaTcp, core.subnetIndex.lookup(core.nodes.values(), "ipv4", dst)?.owner);
+  }
+  if (type === ETHERTYPE_IPV6) {
+    if (frame.length < ETH_HEADER + 40) return core.drop("truncated IPv6 packet");
+    const dst = frame.subarray(38, 54);
+    if (dst[0] === 0xff) return broadcastFrame(core, source, frame, viaTcp);
+    return unicast(core, source, frame, viaTcp, core.subnetIndex.lookup(core.nodes.values(), "ipv6", dst)?.owner);
+  }
+  if (type === ETHERTYPE_ARP) return core.drop("ARP replies are not implemented yet");
+  return core.drop(`unknown ethertype ${type.toString(16)}`);
+}
+
+function routeMac(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
+  if (source === core.myself) learnMac(core, frame.subarray(6, 12));
+  const dst = frame.subarray(0, 6);
+  const s = (dst[0]! & 1) === 0 ? core.subnetIndex.lookup(core.nodes.values(), "mac", dst) : undefined;
+  if (s === undefined) return broadcastFrame(core, source, frame, viaTcp);
+  unicast(core, source, frame, viaTcp, s.owner);
+}
+
+/** Switch mode: a source MAC seen on our device becomes our subnet until MACExpire. */
+function learnMac(core: NodeCore, mac: Uint8Array): void {
+  const subnet = { kind: "mac" as const, address: mac.slice(), weight: 10 };
+  const probe = core.newSubnet(core.myself, subnet);
+  const known = core.myself.subnets.get(probe.text);
+  if (known !== undefined) {
+    if (known.expires !== undefined) known.expires = core.now + core.config.macExpire * 1000;
+    return;
+  }
+  probe.expires = core.now + core.config.macExpire * 1000;
+  core.log(LogLevel.traffic, "Learned new MAC address", { subnet: probe.text });
+  core.myself.subnets.set(probe.text, probe);
+  core.subnetsChanged();
+  core.broadcastLine(core.subnetLine(10, probe));
+  core.subnetScript(probe, true);
+}
+
+function unicast(
+  core: NodeCore,
+  source: NodeRec,
+  frame: Uint8Array,
+  viaTcp: boolean,
+  owner: NodeRec | undefined,
+): void {
+  if (owner === undefined) return core.drop("no subnet for destination", { from: source.name });
+  if (owner === source) return core.drop("packet looping back to its source", { from: source.name });
+  if (!owner.reachable) return core.drop("destination unreachable", { to: owner.name });
+  sendFrame(core, owner, frame, viaTcp);
+}
+
+/** tinc's send_packet: to the device for myself, else toward `n` over UDP or TCP. */
+export function sendFrame(core: NodeCore, n: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
+  if (n === core.myself) {
+    core.fx.writeTun(frame);
+    return;
+  }
+  const via = viaTcp || n.via === core.myself ? n.nexthop : n.via;
+  if (via === undefined) return core.drop("no route", { to: n.name });
+  if (viaTcp || ((core.myself.options | via.options) & OPTION_TCPONLY) !== 0) {
+    const c = via.conn;
+    if (c === undefined) return core.drop("no meta connection to relay over", { to: via.name });
+    sendTcpPacket(core, c, frame);
+    return;
+  }
+  sendUdp(core, via, frame);
+}
+
+/** tinc's send_udppacket: needs a valid key (else REQ_KEY and TCP via the nexthop). */
+function sendUdp(core: NodeCore, n: NodeRec, frame: Uint8Array): void {
+  const tcpFallback = (): void => {
+    const c = n.nexthop?.conn;
+    if (c === undefined) return core.drop("no meta connection toward destination", { to: n.name });
+    sendTcpPacket(core, c, frame);
+  };
+  if (!n.validKey) {
+    if (n.lastReqKey + REQ_KEY_INTERVAL <= core.now) {
+      sendReqKey(core, n);
+      n.lastReqKey = core.now;
+      n.waitingForKey = true;
+    }
+    return tcpFallback();
+  }
+  if ((n.options & OPTION_PMTU_DISCOVERY) !== 0) return tcpFallback();
+  if (n.udp === undefined) return tcpFallback();
+  n.sentSeqno = (n.sentSeqno + 1) >>> 0;
+  const datagram = new Uint8Array(4 + frame.length);
+  new DataView(datagram.buffer).setUint32(0, n.sentSeqno);
+  datagram.set(frame, 4);
+  core.fx.sendUdp(n.udp, datagram);
+}
+
+/**
+ * tinc's broadcast_packet: a copy to our device unless it came from us, then (mst) to every
+ * active tree connection except the one toward the source, or (direct) from us only to
+ * directly connected nodes.
+ */
+export function broadcastFrame(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
+  if (source !== core.myself) core.fx.writeTun(frame);
+  if (core.config.tunnelServer || core.config.broadcast === "no") return;
+  if (core.config.broadcast === "direct") {
+    if (source !== core.myself) return;
+    for (const c of core.conns.values()) if (c.phase === "active" && c.node) sendFrame(core, c.node, frame, viaTcp);
+    return;
+  }
+  const back = source.nexthop?.conn;
+  for (const c of core.mstConnections()) {
+    if (c.phase === "active" && c !== back && c.node !== undefined) sendFrame(core, c.node, frame, viaTcp);
+  }
+}
+
+/** A datagram from `from`: known sender, key issued, seqno, then route (or echo a probe). */
+export function receiveUdp(core: NodeCore, from: SockAddr, datagram: Uint8Array): void {
+  const n = core.nodeByUdp.get(addrKey(from));
+  if (n === undefined) return core.drop("UDP packet from unknown source", { from: addrKey(from) });
+  if (!n.inKey) return core.drop("UDP packet from a node that has not got our key", { from: n.name });
+  if (datagram.length < 4) return core.drop("UDP packet too short", { from: n.name });
+  if (datagram.length - 4 > MAX_FRAME) return core.drop("UDP packet too long", { from: n.name });
+  const seqno = new DataView(datagram.buffer, datagram.byteOffset, 4).getUint32(0);
+  if (seqno > n.receivedSeqno) n.receivedSeqno = seqno;
+  const frame = datagram.slice(4);
+  if (frame.length >= ETH_HEADER && frame[12] === 0 && frame[13] === 0) {
+    if (frame[0] === 0) {
+      frame[0] = 1;
+      sendUdp(core, n, frame);
+    }
+    return;
+  }
+  routeFrame(core, n, frame, false);
+}

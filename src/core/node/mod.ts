@@ -1,0 +1,11 @@
+/**
+ * The node engine: one tinc node as a pure state machine.
+ * @module
+ */
+export { Engine } from "./engine.ts";
+export type { ControlRequest, ControlResult, EngineView, MetaConnectInfo } from "./engine.ts";
+export { addressesOf, type EngineConfig, type HostConfig, withDefaults } from "./config.ts";
+export { addrKey, LogLevel } from "./effects.ts";
+export type { ConnId, Effects, LogFields, LogLevelValue, RandomSource, SockAddr, WriteMode } from "./effects.ts";
+export type { Authenticator, AuthStep } from "./auth/authenticator.ts";
+export { BypassAuthenticator } from "./auth/bypass.ts";

@@ -1,0 +1,137 @@
+/**
+ * ID and ACK, the two ends of authentication (tinc's protocol_auth.c). What lies between them
+ * (METAKEY, CHALLENGE, CHAL_REPLY) belongs to the connection's Authenticator. ACK activates the
+ * connection: send_everything, the edge myself→peer, its broadcast, graph().
+ * @module
+ */
+import { OPTION_CLAMP_MSS, OPTION_INDIRECT, OPTION_PMTU_DISCOVERY, OPTION_TCPONLY } from "../meta/requests.ts";
+import { type Request, RequestCode } from "../meta/requests.ts";
+import { type NodeCore, sortedSubnets } from "./core.ts";
+import { LogLevel } from "./effects.ts";
+import { type Handler, OK, type Outcome, refused } from "./handler.ts";
+import { sortedEdges } from "./routes.ts";
+import { isValidName } from "./wire.ts";
+import { byName, type Connection, type EdgeRec } from "./world.ts";
+
+/** The protocol version we speak: tinc 1.0's 17. */
+export const PROTOCOL_MAJOR = 17;
+
+export function sendId(core: NodeCore, c: Connection): void {
+  core.sendLine(c, `${RequestCode.ID} ${core.myself.name} ${PROTOCOL_MAJOR}`);
+}
+
+/** Runs an authenticator step: send its lines, move the gate, or refuse. */
+function applyAuthStep(core: NodeCore, c: Connection, step: { send: string[]; expect: RequestCode; refuse?: string }): Outcome {
+  if (step.refuse !== undefined) return refused(step.refuse);
+  for (const line of step.send) core.sendLine(c, line);
+  c.allow = step.expect;
+  if (step.expect === RequestCode.ACK) sendAck(core, c);
+  return OK;
+}
+
+/**
+ * ID: a valid name, not ours, the dialled one on outgoing connections, protocol 17, and a
+ * hosts/NAME we know. The server answers with its own ID; then the authenticator takes over.
+ */
+export const handleId: Handler<Extract<Request, { code: RequestCode.ID }>> = (core, c, req) => {
+  if (!isValidName(req.name)) return refused(`bad name ${JSON.stringify(req.name)}`);
+  if (req.name === core.myself.name) return refused("peer has our own name");
+  if (c.outgoing !== undefined && req.name !== c.outgoing.name) {
+    return refused(`peer is ${req.name} instead of ${c.outgoing.name}`);
+  }
+  if (req.major !== PROTOCOL_MAJOR) return refused(`peer uses incompatible version ${req.major}.${req.minor}`);
+  if (!core.config.hosts.has(req.name)) return refused(`no hosts file for ${req.name}`);
+  c.name = req.name;
+  c.peerMinor = req.minor;
+  if (c.outgoing === undefined) sendId(core, c);
+  return applyAuthStep(core, c, c.auth.afterId(req.name, c.outgoing !== undefined));
+};
+
+/** METAKEY, CHALLENGE and CHAL_REPLY, when the gate allows them, go to the authenticator. */
+export const handleAuthStep: Handler = (core, c, req) => applyAuthStep(core, c, c.auth.handle(req));
+
+/**
+ * ACK `4 PORT WEIGHT OPTIONS`: our listening port, the measured (or configured) weight in ms,
+ * and our option bits for this peer. PMTU_DISCOVERY is never set: we do not probe yet, so the
+ * AND in the peer's ack_h turns probing off and data goes straight to UDP.
+ */
+export function sendAck(core: NodeCore, c: Connection): void {
+  const host = c.name !== undefined ? core.config.hosts.get(c.name) : undefined;
+  c.estimatedWeight = host?.weight ?? Math.max(0, Math.trunc(core.now - c.created));
+  let options = 0;
+  if (host?.indirectData || (core.myself.options & OPTION_INDIRECT) !== 0) options |= OPTION_INDIRECT;
+  if (host?.tcpOnly || (core.myself.options & OPTION_TCPONLY) !== 0) options |= OPTION_TCPONLY | OPTION_INDIRECT;
+  if (host?.clampMss ?? (core.myself.options & OPTION_CLAMP_MSS) !== 0) options |= OPTION_CLAMP_MSS;
+  c.options = options;
+  core.sendLine(c, `${RequestCode.ACK} ${core.config.port} ${c.estimatedWeight} ${options.toString(16)}`);
+}
+
+/** tinc's send_everything: every node in name order, its subnets then its edges. */
+export function sendEverything(core: NodeCore, c: Connection): void {
+  const names = [...core.nodes.keys()].sort(byName);
+  for (const name of names) {
+    const n = core.nodes.get(name)!;
+    if (core.config.tunnelServer && n !== core.myself) continue;
+    for (const s of sortedSubnets(n)) core.sendLine(c, core.subnetLine(RequestCode.ADD_SUBNET, s));
+    if (core.config.tunnelServer) continue;
+    for (const e of sortedEdges(n)) core.sendLine(c, core.addEdgeLine(e));
+  }
+}
+
+/** The peer's socket address with IPv4-mapped IPv6 unmapped, as tinc's sockaddrunmap does. */
+function unmapped(host: string): string {
+  const m = /^::ffff:([0-9.]+)$/i.exec(host);
+  return m ? m[1]! : host;
+}
+
+export const handleAck: Handler<Extract<Request, { code: RequestCode.ACK }>> = (core, c, req) => {
+  if ("upgradeKey" in req) return refused("ACK with a public key (1.1 upgrade) is not supported");
+  if (c.name === undefined) return refused("ACK before ID");
+  const n = core.node(c.name);
+  if (n === undefined) return refused("node table full");
+  if (n.conn !== undefined && n.conn !== c) {
+    const old = n.conn;
+    core.log(LogLevel.connections, "Established a second connection, closing old connection", { peer: n.name });
+    if (old.outgoing !== undefined) {
+      if (c.outgoing !== undefined) core.log(LogLevel.basic, "Two outgoing connections to the same node!", {});
+      else {
+        c.outgoing = old.outgoing;
+        c.outgoing.conn = c;
+      }
+      delete old.outgoing;
+    }
+    core.terminate(old, false, "replaced by a newer connection");
+    core.graph();
+  }
+  let options = req.options >>> 0;
+  if ((c.options & options & OPTION_PMTU_DISCOVERY) === 0) {
+    c.options &= ~OPTION_PMTU_DISCOVERY;
+    options &= ~OPTION_PMTU_DISCOVERY;
+  }
+  c.options = (c.options | options) >>> 0;
+  c.node = n;
+  n.conn = c;
+  c.allow = "all";
+  c.phase = "active";
+  c.lastPingTime = core.now;
+  c.pinged = false;
+  core.log(LogLevel.connections, "Connection activated", { peer: n.name, conn: c.id });
+  sendEverything(core, c);
+  const edge: EdgeRec = {
+    from: core.myself,
+    to: n,
+    address: unmapped(c.address.host),
+    port: req.port,
+    options: c.options,
+    weight: Math.trunc((req.weight + c.estimatedWeight) / 2),
+    conn: c,
+  };
+  const stale = core.myself.edges.get(n.name);
+  if (stale !== undefined) core.delEdge(stale);
+  c.edge = edge;
+  core.addEdge(edge);
+  const line = core.addEdgeLine(edge);
+  if (core.config.tunnelServer) core.sendLine(c, line);
+  else core.broadcastLine(line);
+  return OK;
+};

@@ -1,0 +1,97 @@
+/**
+ * The request table and dispatch (tinc's protocol.c receive_request): parse, check the gate
+ * (during authentication only the one expected code passes), run the handler, count the
+ * outcome. Codes without a handler (STATUS, ERROR, TERMREQ, anything unknown) close the
+ * connection.
+ * @module
+ */
+import { type Request, RequestCode } from "../meta/requests.ts";
+import type { NodeCore } from "./core.ts";
+import { LogLevel } from "./effects.ts";
+import { type Handler, type Outcome, refused } from "./handler.ts";
+import { handleAck, handleAuthStep, handleId } from "./proto_auth.ts";
+import { handleAddEdge, handleDelEdge } from "./proto_edge.ts";
+import { handleAnsKey, handleKeyChanged, handleReqKey } from "./proto_key.ts";
+import { handlePacket, handlePing, handlePong } from "./proto_misc.ts";
+import { handleAddSubnet, handleDelSubnet } from "./proto_subnet.ts";
+import { parseRequestLine } from "./wire.ts";
+import type { Connection } from "./world.ts";
+
+interface Entry {
+  name: string;
+  handler?: Handler;
+}
+
+/** Indexed by request code; entries without a handler are "unknown" and close the connection. */
+export const REQUEST_TABLE: readonly Entry[] = [
+  { name: "ID", handler: handleId as Handler },
+  { name: "METAKEY", handler: handleAuthStep },
+  { name: "CHALLENGE", handler: handleAuthStep },
+  { name: "CHAL_REPLY", handler: handleAuthStep },
+  { name: "ACK", handler: handleAck as Handler },
+  { name: "STATUS" },
+  { name: "ERROR" },
+  { name: "TERMREQ" },
+  { name: "PING", handler: handlePing as Handler },
+  { name: "PONG", handler: handlePong as Handler },
+  { name: "ADD_SUBNET", handler: handleAddSubnet as Handler },
+  { name: "DEL_SUBNET", handler: handleDelSubnet as Handler },
+  { name: "ADD_EDGE", handler: handleAddEdge as Handler },
+  { name: "DEL_EDGE", handler: handleDelEdge as Handler },
+  { name: "KEY_CHANGED", handler: handleKeyChanged as Handler },
+  { name: "REQ_KEY", handler: handleReqKey as Handler },
+  { name: "ANS_KEY", handler: handleAnsKey as Handler },
+  { name: "PACKET", handler: handlePacket as Handler },
+];
+
+/** The request's name for logs and statistics, or `UNKNOWN(n)`. */
+export function requestName(code: number): string {
+  return REQUEST_TABLE[code]?.name ?? `UNKNOWN(${code})`;
+}
+
+const FLOODED = new Set<number>([
+  RequestCode.ADD_SUBNET,
+  RequestCode.DEL_SUBNET,
+  RequestCode.ADD_EDGE,
+  RequestCode.DEL_EDGE,
+  RequestCode.KEY_CHANGED,
+]);
+
+/** The leading decimal code of a line, or -1 (a cheap look before full parsing). */
+function leadingCode(line: string): number {
+  const m = /^\s*([0-9]{1,9})(?:\s|$)/.exec(line);
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * Handles one received line on a connection. Returns the outcome; the caller closes the
+ * connection on `refused`.
+ */
+export function receiveRequest(core: NodeCore, c: Connection, line: string): Outcome {
+  const code = leadingCode(line);
+  const outcome = dispatch(core, c, line, code);
+  const stat = core.stat(code >= 0 && code < REQUEST_TABLE.length ? code : -1);
+  if (outcome.kind === "ok") stat.accepted++;
+  else if (outcome.kind === "ignored") {
+    stat.ignored++;
+    core.log(LogLevel.requests, `Ignoring ${requestName(code)}: ${outcome.reason}`, { from: c.name, line });
+  } else {
+    stat.refused++;
+    core.log(LogLevel.basic, `Refusing ${requestName(code)}: ${outcome.reason}`, { from: c.name, line });
+  }
+  return outcome;
+}
+
+function dispatch(core: NodeCore, c: Connection, line: string, code: number): Outcome {
+  core.log(LogLevel.meta, "Got request", { from: c.name, line });
+  const entry = code >= 0 ? REQUEST_TABLE[code] : undefined;
+  if (entry?.handler === undefined) return refused(`unknown request code ${code < 0 ? "(none)" : code}`);
+  if (c.allow !== "all" && c.allow !== code) return refused(`unauthorized request ${entry.name} during authentication`);
+  if (c.allow === "all" && code <= RequestCode.ACK) return refused(`${entry.name} on an active connection`);
+  // A flooded line seen before was valid when first seen: skip parsing it again.
+  if (FLOODED.has(code) && core.seen.has(line)) return { kind: "ignored", reason: "already seen" };
+  const parsed = parseRequestLine(line);
+  if (!parsed.ok) return refused(`bad ${entry.name}: ${parsed.reason}`);
+  const req: Request = parsed.value;
+  return entry.handler(core, c, req, line);
+}

@@ -1,0 +1,125 @@
+/**
+ * What a node knows about the mesh: nodes, directed edges, subnets and meta connections.
+ * Plain records with links between them; the protocol handlers mutate them and graph.ts
+ * derives reachability, next hops and the broadcast tree from them.
+ * @module
+ */
+import type { Subnet } from "../subnet/subnet.ts";
+import type { RequestCode } from "../meta/requests.ts";
+import type { ConnId, SockAddr } from "./effects.ts";
+import type { Authenticator } from "./auth/authenticator.ts";
+import type { LineFramer } from "./framing.ts";
+
+/** A directed edge FROM→TO as announced in ADD_EDGE. */
+export interface EdgeRec {
+  from: NodeRec;
+  to: NodeRec;
+  /** Address of TO as FROM sees it, verbatim from the wire. */
+  address: string;
+  port: string;
+  options: number;
+  weight: number;
+  /** The local connection this edge describes (only for edges from myself). */
+  conn?: Connection;
+}
+
+export interface SubnetRec {
+  owner: NodeRec;
+  subnet: Subnet;
+  /** The 1.0 text form with `#weight`: the subnet's identity in tables and dedup. */
+  text: string;
+  /** Switch mode: when a learned MAC expires (ms); undefined for configured subnets. */
+  expires?: number;
+}
+
+export interface NodeRec {
+  name: string;
+  /** Outgoing edges keyed by destination name; iterate in name order via sortedEdges(). */
+  edges: Map<string, EdgeRec>;
+  subnets: Map<string, SubnetRec>;
+  /** The active meta connection to this node, if directly connected. */
+  conn?: Connection;
+  // Derived by graph.ts:
+  reachable: boolean;
+  nexthop?: NodeRec;
+  via?: NodeRec;
+  prevedge?: EdgeRec;
+  distance: number;
+  indirect: boolean;
+  options: number;
+  /** UDP address: from the edge leading here, or from ANS_KEY. */
+  udp?: SockAddr;
+  // Keys (null cipher): validKey = we may send to it over UDP; inKey = we issued it a key.
+  validKey: boolean;
+  waitingForKey: boolean;
+  lastReqKey: number;
+  inKey: boolean;
+  sentSeqno: number;
+  receivedSeqno: number;
+}
+
+/** Where a connection stands in the gate ID → METAKEY → CHALLENGE → CHAL_REPLY → ACK → ALL. */
+export type ConnPhase = "connecting" | "auth" | "active" | "closed";
+
+/** One ConnectTo target and its reconnect state. */
+export interface Outgoing {
+  name: string;
+  /** Seconds to wait before the next attempt; +5 per failure, up to MaxTimeout. */
+  timeout: number;
+  /** Index into the resolved address list for this round of attempts. */
+  addressIndex: number;
+  addresses: SockAddr[];
+  /** Deadline (ms) of the next attempt, when waiting. */
+  retryAt?: number;
+  conn?: Connection;
+  /** Waiting for Effects.resolve answers for these hosts. */
+  resolving: Set<string>;
+}
+
+export interface Connection {
+  id: ConnId;
+  outgoing?: Outgoing;
+  /** The address we dialled or the peer's socket address. */
+  address: SockAddr;
+  phase: ConnPhase;
+  /** During authentication, the only request code accepted next. */
+  allow: RequestCode | "all";
+  name?: string;
+  node?: NodeRec;
+  /** Edge myself→peer created at ACK. */
+  edge?: EdgeRec;
+  created: number;
+  lastPingTime: number;
+  pinged: boolean;
+  estimatedWeight: number;
+  options: number;
+  /** Set by the MST: broadcasts go over this connection. */
+  mst: boolean;
+  framer: LineFramer;
+  auth: Authenticator;
+  /** Protocol minor announced in the peer's ID (0 for 1.0). */
+  peerMinor: number;
+}
+
+export function newNode(name: string): NodeRec {
+  return {
+    name,
+    edges: new Map(),
+    subnets: new Map(),
+    reachable: false,
+    distance: 0,
+    indirect: false,
+    options: 0,
+    validKey: false,
+    waitingForKey: false,
+    lastReqKey: -Infinity,
+    inKey: false,
+    sentSeqno: 0,
+    receivedSeqno: 0,
+  };
+}
+
+/** tinc orders names with strcmp: plain code-unit order, which names ([A-Za-z0-9_]) share. */
+export function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
