@@ -12,6 +12,7 @@ export * from "./metakey.ts";
 export * from "./nid.ts";
 export * from "./packet.ts";
 export * from "./provider.ts";
+export * from "./receive.ts";
 export * from "./replay_window.ts";
 export * from "./result.ts";
 export * from "./rsa.ts";
