@@ -58,9 +58,13 @@ function wasmBatched(simd: boolean): Candidate {
       return {
         per: BATCH,
         round() {
-          for (let i = 0; i < BATCH; i++) c.writeDescriptor(i, SINGLE_REGION + i * stride, size, seqno + i, 1, 0);
+          for (let i = 0; i < BATCH; i++) {
+            c.writeDescriptor(i, SINGLE_REGION + i * stride, size, seqno + i, 1, 0);
+          }
           if (c.sealBatch(0, BATCH) !== BATCH) throw new Error("seal batch failed");
-          for (let i = 0; i < BATCH; i++) c.writeDescriptor(i, SINGLE_REGION + i * stride, size + 21, 0, 1, 0);
+          for (let i = 0; i < BATCH; i++) {
+            c.writeDescriptor(i, SINGLE_REGION + i * stride, size + 21, 0, 1, 0);
+          }
           if (c.openBatch(0, BATCH) !== BATCH) throw new Error("open batch failed");
           seqno += BATCH;
         },
@@ -168,4 +172,6 @@ for (const size of SIZES) {
   for (const r of results) rows.push([String(size), r.name, r.mbs.toFixed(0), (r.mbs / base).toFixed(2)]);
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const r of rows) console.log(r.map((cell, i) => (i === 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+for (const r of rows) {
+  console.log(r.map((cell, i) => (i === 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+}

@@ -112,7 +112,9 @@ export class WasmSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
   private sealed(status: number, slot: number, dataLen: number): void {
     if (status === RecordStatus.Ok) return;
     if (status === RecordStatus.NoKey) throw new RangeError(`Cannot seal for slot ${slot}: no send key`);
-    if (status === RecordStatus.TooLong) throw new RangeError(`Cannot seal ${dataLen} bytes: over ${MAX_RECORD_DATA}`);
+    if (status === RecordStatus.TooLong) {
+      throw new RangeError(`Cannot seal ${dataLen} bytes: over ${MAX_RECORD_DATA}`);
+    }
     throw new RangeError(`Cannot seal for slot ${slot}: core status ${status}`);
   }
 
@@ -149,7 +151,14 @@ export class WasmSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     return { ok: true, type: r, seqno: seqno >>> 0, data: this.arena.slice(1, body.length - 16) };
   }
 
-  writeDescriptor(i: number, offset: number, length: number, seqno: number, slot: number, type: number): void {
+  writeDescriptor(
+    i: number,
+    offset: number,
+    length: number,
+    seqno: number,
+    slot: number,
+    type: number,
+  ): void {
     const at = i * DESCRIPTOR_SIZE;
     const d = this.descriptors;
     d.setUint32(at, offset >>> 0, true);

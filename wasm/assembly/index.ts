@@ -56,12 +56,12 @@ const STAGING: u32 = SCRATCH + 0x800;
 const STAGING_SIZE: u32 = 0x800;
 
 // @ts-ignore: decorator
-@inline function stateOf(slot: u32): usize {
+function stateOf(slot: u32): usize {
   return STATE + slot * STATE_SIZE;
 }
 
 // @ts-ignore: decorator
-@inline function keyOf(slot: u32, recv: bool): usize {
+function keyOf(slot: u32, recv: bool): usize {
   return KEYS + slot * SLOT_KEYS_SIZE + (recv ? KEY_SIZE : 0);
 }
 
@@ -166,7 +166,7 @@ export function replayTop(slot: u32): u32 {
 // ---- records ---------------------------------------------------------------------------------
 
 // @ts-ignore: decorator
-@inline function sealChecked(off: u32, dataLen: u32, seqno: u32, slot: u32, type: u32, header: u32): i32 {
+function sealChecked(off: u32, dataLen: u32, seqno: u32, slot: u32, type: u32, header: u32): i32 {
   if (slot >= SLOT_COUNT) return E_BAD_SLOT;
   if (dataLen > MAX_DATA) return E_TOO_LONG;
   if (!inArena(off, dataLen + header + 1 + TAG_SIZE)) return E_BAD_RANGE;
@@ -235,7 +235,7 @@ export function openBody(off: u32, bodyLen: u32, seqno: u32, slot: u32): i32 {
 // ---- batches ---------------------------------------------------------------------------------
 
 // @ts-ignore: decorator
-@inline function batchInRange(first: u32, count: u32): bool {
+function batchInRange(first: u32, count: u32): bool {
   return count <= DESCRIPTOR_COUNT && first <= DESCRIPTOR_COUNT - count;
 }
 

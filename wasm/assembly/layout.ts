@@ -81,6 +81,6 @@ export const E_BAD_ARG: i32 = 10;
 
 /** True when [off, off+len) lies inside the arena; written so that no sum can wrap. */
 // @ts-ignore: decorator
-@inline export function inArena(off: u32, len: u32): bool {
+export function inArena(off: u32, len: u32): bool {
   return len <= ARENA_SIZE && off <= ARENA_SIZE - len;
 }

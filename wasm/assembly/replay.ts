@@ -21,7 +21,7 @@ import {
 } from "./layout";
 
 // @ts-ignore: decorator
-@inline function lateByte(st: usize, s: u32, winBytes: u32): usize {
+function lateByte(st: usize, s: u32, winBytes: u32): usize {
   return st + ST_LATE + <usize> ((s >> 3) % winBytes);
 }
 

@@ -31,13 +31,21 @@ export function simdPath(): bool {
 }
 
 /** ChaCha20 (64-bit counter, 8-byte nonce) with the active implementation. */
-export function chachaOrig(key: usize, counter: u64, nonceLo: u32, nonceHi: u32, src: usize, dst: usize, len: u32): void {
+export function chachaOrig(
+  key: usize,
+  counter: u64,
+  nonceLo: u32,
+  nonceHi: u32,
+  src: usize,
+  dst: usize,
+  len: u32,
+): void {
   if (simdOn) chachaXorSimd(key, <u32> counter, <u32> (counter >> 32), nonceLo, nonceHi, true, src, dst, len);
   else chachaXorScalar(key, <u32> counter, <u32> (counter >> 32), nonceLo, nonceHi, true, src, dst, len);
 }
 
 // @ts-ignore: decorator
-@inline function derivePolyKey(key: usize, ivWord: u32): void {
+function derivePolyKey(key: usize, ivWord: u32): void {
   memory.fill(POLY_KEY, 0, 64);
   chachaXorScalar(key, 0, 0, 0, ivWord, true, POLY_KEY, POLY_KEY, 64);
 }

@@ -40,7 +40,14 @@ export enum RecordStatus {
 }
 
 /** Why a record was dropped, as logged and counted by the engine. */
-export type OpenFailure = "bad-tag" | "replay" | "too-short" | "too-long" | "bad-slot" | "no-key" | "bad-range";
+export type OpenFailure =
+  | "bad-tag"
+  | "replay"
+  | "too-short"
+  | "too-long"
+  | "bad-slot"
+  | "no-key"
+  | "bad-range";
 
 /** The outcome of opening one record. `open` never throws on bad input. */
 export type OpenResult =

@@ -98,7 +98,9 @@ export class NobleSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
 
   private mustSlot(slot: number): Slot {
     const s = this.slotAt(slot);
-    if (s === undefined) throw new RangeError(`Cannot use key slot ${slot}: outside 0..${this.slotCount - 1}`);
+    if (s === undefined) {
+      throw new RangeError(`Cannot use key slot ${slot}: outside 0..${this.slotCount - 1}`);
+    }
     return s;
   }
 
@@ -135,7 +137,9 @@ export class NobleSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
   private sendKey(slot: number, dataLen: number): Uint8Array {
     const key = this.mustSlot(slot).send;
     if (key === undefined) throw new RangeError(`Cannot seal for slot ${slot}: no send key`);
-    if (dataLen > MAX_RECORD_DATA) throw new RangeError(`Cannot seal ${dataLen} bytes: over ${MAX_RECORD_DATA}`);
+    if (dataLen > MAX_RECORD_DATA) {
+      throw new RangeError(`Cannot seal ${dataLen} bytes: over ${MAX_RECORD_DATA}`);
+    }
     return key;
   }
 
@@ -189,11 +193,20 @@ export class NobleSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     const seqno = new DataView(buf.buffer, buf.byteOffset + off).getUint32(0, false);
     const check = s.window.run(seqno, false);
     if (check !== RecordStatus.Ok && check !== RecordStatus.ReplayFuture) return check;
-    if (!openBodyInPlace(s.recv, seqno, buf.subarray(off + 4, off + len), len - 20)) return RecordStatus.BadTag;
+    if (!openBodyInPlace(s.recv, seqno, buf.subarray(off + 4, off + len), len - 20)) {
+      return RecordStatus.BadTag;
+    }
     return s.window.run(seqno, true);
   }
 
-  writeDescriptor(i: number, offset: number, length: number, seqno: number, slot: number, type: number): void {
+  writeDescriptor(
+    i: number,
+    offset: number,
+    length: number,
+    seqno: number,
+    slot: number,
+    type: number,
+  ): void {
     const at = i * DESCRIPTOR_SIZE;
     this.descriptors.setUint32(at, offset >>> 0, true);
     this.descriptors.setUint32(at + 4, length >>> 0, true);
@@ -253,7 +266,11 @@ export class NobleSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
       const d = this.descriptors;
       const off = d.getUint32(at, true), len = d.getUint32(at + 4, true);
       if (len >= 4 && off + len <= this.arena.length) {
-        d.setUint32(at + 8, new DataView(this.arena.buffer, this.arena.byteOffset + off).getUint32(0, false), true);
+        d.setUint32(
+          at + 8,
+          new DataView(this.arena.buffer, this.arena.byteOffset + off).getUint32(0, false),
+          true,
+        );
       }
       const status = this.openInPlace(d.getUint16(at + 12, true), this.arena, off, len);
       if (status === RecordStatus.Ok) {
