@@ -219,12 +219,13 @@ function classify(path: string): FileKind {
   const parts = path.split("/");
   const base = parts[parts.length - 1] ?? "";
   const dir = parts[parts.length - 2];
+  // "tinc.conf" first: it is never a valid node name, and the confbase itself may be called hosts.
+  if (base === "tinc.conf" && dir !== "conf.d") return { kind: "server", order: 0 };
   if (dir === "hosts") return { kind: "host", name: base };
   // tincd reads conf.d entries whose name is longer than ".conf" and ends in it.
   if (dir === "conf.d") {
     return base.length > 5 && base.endsWith(".conf") ? { kind: "server", order: 1 } : { kind: "other" };
   }
-  if (base === "tinc.conf") return { kind: "server", order: 0 };
   return { kind: "other" };
 }
 

@@ -224,6 +224,11 @@ describe("merge order and precedence", () => {
     }
   });
 
+  test("a confbase named hosts still has its tinc.conf", () => {
+    const c = ok({ "/srv/hosts/tinc.conf": "Name = a\n", "/srv/hosts/hosts/a": "Port = 9\n" }).config;
+    expect([c.name, c.port]).toEqual(["a", "9"]);
+  });
+
   test("conf.d files need a name longer than .conf; other paths are ignored", () => {
     const c = ok({
       "tinc.conf": "Name = a\n",
