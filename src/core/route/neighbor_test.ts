@@ -160,4 +160,32 @@ describe("IPv6 Neighbor Solicitation in router mode", () => {
     expect(Array.from(r.deviceMac)).toEqual(Array.from(HOST));
     expect(f.slice(0, 6)).toEqual(HOST);
   });
+
+  test("other options are skipped when looking for the source link-layer address; broken framing is refused", () => {
+    const withNonce = (options: number[]) => {
+      const body = concat([135, 0, 0, 0, 0, 0, 0, 0], target, options);
+      return ethernet(
+        HOST,
+        HOST,
+        ETHERTYPE.ipv6,
+        ipv6({
+          src,
+          dst: solicitedNode,
+          nextHeader: 58,
+          hopLimit: 255,
+          payload: icmp6(src, solicitedNode, body),
+        }),
+      );
+    };
+    const nonceThenLla = withNonce([14, 1, 1, 2, 3, 4, 5, 6, 1, 1, ...HOST]);
+    const d = router().route(0, "alpha", nonceThenLla, nonceThenLla.length);
+    expect([d.action, d.length]).toEqual(["device", 14 + 40 + 32]);
+    expect(Array.from(nonceThenLla.subarray(54 + 24, 54 + 32))).toEqual([2, 1, ...FAKE]);
+    const icmp = nonceThenLla.subarray(54, d.length);
+    expect(referenceVerifies(pseudo6(target, src, 58, icmp.length), icmp)).toBe(true);
+    const zeroLength = withNonce([1, 0, ...HOST]);
+    expect(router().route(0, "alpha", zeroLength, zeroLength.length).reason).toBe("ns-unsupported");
+    const overrun = withNonce([1, 2, ...HOST]);
+    expect(router().route(0, "alpha", overrun, overrun.length).reason).toBe("ns-unsupported");
+  });
 });

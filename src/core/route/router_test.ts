@@ -255,6 +255,16 @@ describe("router mode, IPv4 (spec §7 table)", () => {
     for (const frag of d.fragments!) expect(frag.length).toBeLessThanOrEqual(1000);
   });
 
+  test("a next hop MTU below 590 still bounds every fragment", () => {
+    const net = network();
+    net.nodes.get("beta")!.mtu = 400;
+    const f = frame4("10.1.0.1", "10.2.0.1", 1000);
+    const d = router({}, net).route(0, "alpha", f, f.length);
+    expect(d.action).toBe("fragments");
+    expect(d.fragments!.length).toBe(3);
+    for (const frag of d.fragments!) expect(frag.length).toBeLessThanOrEqual(400);
+  });
+
   test("224/4 and 255.255.255.255 are broadcast; with Broadcast=no they are routed by subnet", () => {
     for (const dst of ["224.0.0.251", "239.1.2.3", "255.255.255.255"]) {
       const f = frame4("10.1.0.1", dst);
@@ -419,6 +429,18 @@ describe("TAP device in router mode", () => {
     const d = r.route(2, "beta", g, g.length);
     expect(d.action).toBe("device");
     expect(g.slice(0, 6)).toEqual(ifaceMac);
+  });
+
+  test("the local copy of a broadcast from another node also gets the interface MAC", () => {
+    const r = router({ deviceIsTap: true });
+    const f = frame4("10.2.0.1", "224.0.0.251");
+    const d = r.route(0, "beta", f, f.length);
+    expect([d.action, d.localCopy]).toEqual(["broadcast", true]);
+    expect(f.slice(0, 6)).toEqual(mac("fe:fd:00:00:00:00"));
+    const own = frame4("10.1.0.1", "224.0.0.251");
+    own[0] = 0x01;
+    r.route(0, "alpha", own, own.length);
+    expect(own[0]).toBe(0x01);
   });
 
   test("a TUN device (not TAP) keeps the frame as routed", () => {
