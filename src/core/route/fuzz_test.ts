@@ -207,5 +207,9 @@ describe("robustness", () => {
     const d = r.route(0, "beta", f, 5000);
     expect(d.length).toBeLessThanOrEqual(20);
     expect(d.action).toBe("drop");
+    for (const bad of [-1, Number.NaN]) {
+      const e = r.route(0, "beta", f, bad);
+      expect([e.action, e.reason, e.length]).toEqual(["drop", "too-short", 0]);
+    }
   });
 });

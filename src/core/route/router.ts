@@ -230,7 +230,8 @@ export class Router {
     d.reason = "routed";
     d.to = "";
     d.frame = frame;
-    d.length = Math.min(length, frame.length);
+    // A length outside [0, frame.length] (or NaN) from a confused caller is clamped, never trusted.
+    d.length = length >= 0 ? Math.min(length, frame.length) | 0 : 0;
     d.from = source;
     d.localCopy = false;
     d.priority = -1;
