@@ -86,6 +86,8 @@ export class SimNode {
   readonly logs: string[] = [];
   readonly endpoints = new Map<ConnId, Endpoint>();
   timerAt = Infinity;
+  /** Accepting connections (started). */
+  listening = false;
   onTun?: (frame: Uint8Array) => void;
 
   constructor(
@@ -213,7 +215,10 @@ export class Simulator {
   /** Starts a node's engine at `at`. */
   start(name: string, at = this.now): void {
     const node = this.nodes.get(name)!;
-    this.schedule(at, node, (e, now) => e.start(now));
+    this.schedule(at, node, (e, now) => {
+      node.listening = true;
+      e.start(now);
+    });
   }
 
   // ---- scheduling ---------------------------------------------------------------------------
@@ -347,8 +352,8 @@ export class Simulator {
     this.dialing.set(id, from);
     const target = this.byAddr.get(addrKey(address));
     const lat = this.options.latency;
-    if (target === undefined || this.blocked(from.name, target.name)) {
-      const delay = target === undefined ? 2 * lat : this.options.connectTimeout;
+    if (target === undefined || !target.listening || this.blocked(from.name, target.name)) {
+      const delay = target === undefined || !target.listening ? 2 * lat : this.options.connectTimeout;
       this.schedule(this.now + delay, from, (e, now) => {
         if (this.dialing.delete(id)) e.onMetaClosed(now, id);
       });

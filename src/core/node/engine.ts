@@ -118,7 +118,8 @@ export class Engine {
         sendId(core, c);
         return;
       }
-      if (core.stopped) {
+      if (core.stopped || !this.started) {
+        core.log(LogLevel.connections, "Refusing connection: not running", { host: info.peerAddress.host });
         core.fx.close(conn);
         return;
       }

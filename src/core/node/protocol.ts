@@ -90,6 +90,9 @@ function dispatch(core: NodeCore, c: Connection, line: string, code: number): Ou
   if (c.allow === "all" && code <= RequestCode.ACK) return refused(`${entry.name} on an active connection`);
   // A flooded line seen before was valid when first seen: skip parsing it again.
   if (FLOODED.has(code) && core.seen.has(line)) return { kind: "ignored", reason: "already seen" };
+  // graph() is coalesced, but requests other than the flooded graph updates read reachability
+  // and key state that a pending graph() would reset: settle it first, as tinc would have.
+  if (!FLOODED.has(code)) core.flushGraph();
   const parsed = parseRequestLine(line);
   if (!parsed.ok) return refused(`bad ${entry.name}: ${parsed.reason}`);
   const req: Request = parsed.value;
