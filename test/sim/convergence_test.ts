@@ -15,7 +15,7 @@ let hops: Map<string, Map<string, string>>;
 beforeAll(() => {
   spec = randomMesh(COUNT, 40, 20261125);
   sim = buildSim(spec, { sim: { seed: 99, maxChunk: 700, jitter: 4 }, startSpread: 2000 });
-  sim.runUntilQuiet(3000, 300_000);
+  expect(sim.runUntilSettled(3000, 300_000)).toBe(true);
   const adj = neighbours(spec);
   hops = new Map(spec.names.map((n) => [n, oracleNexthops(adj, n)]));
 });

@@ -289,6 +289,21 @@ export class Simulator {
     return this.now;
   }
 
+  /**
+   * Runs until every ConnectTo of every node is active and no meta bytes moved for `quietMs`,
+   * or `maxTime` is reached. @returns whether it settled
+   */
+  runUntilSettled(quietMs: number, maxTime: number): boolean {
+    for (let guard = 0; guard < 100_000; guard++) {
+      this.runUntilQuiet(quietMs, maxTime);
+      const settled = [...this.nodes.values()].every((n) => n.engine.connectToStatus().every((o) => o.active));
+      if (settled) return true;
+      if (this.now >= maxTime || this.heap.length === 0) return false;
+      this.runUntil(Math.min(maxTime, this.now + 1000));
+    }
+    return false;
+  }
+
   /** Processes all events of the next instant, batched per node. @returns events run */
   private step(): number {
     const t = this.heap[0]!.time;

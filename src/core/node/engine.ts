@@ -463,6 +463,18 @@ export class Engine {
     };
   }
 
+  /** Each ConnectTo target: whether its connection is active, and when it is retried next. */
+  connectToStatus(): Array<{ name: string; active: boolean; retryAt?: number }> {
+    return [...this.core.outgoings.values()].map((o) => {
+      const entry: { name: string; active: boolean; retryAt?: number } = {
+        name: o.name,
+        active: o.conn?.phase === "active",
+      };
+      if (o.retryAt !== undefined) entry.retryAt = o.retryAt;
+      return entry;
+    });
+  }
+
   /** Meta request lines sent so far. */
   get metaMessagesSent(): number {
     return this.core.metaMessagesSent;
