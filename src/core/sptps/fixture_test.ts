@@ -289,7 +289,7 @@ for (const s of SCENARIOS) {
         const expectedTypes = read(join(s.dir, "udp-decrypted.txt")).split("\n")
           .filter((l) => l.includes(` ${peer}->${me} `)).map((l) => Number(/ type=(\d+)/.exec(l)![1]));
         expect(datagrams.length).toBe(expectedTypes.length);
-        expect(datagrams.length).toBeGreaterThan(10);
+        expect(datagrams.length).toBeGreaterThan(5);
         expect(peerRecords.length).toBeGreaterThanOrEqual(2);
 
         type Ev = { time: number; kind: "mine" | "peer-hs" | "peer-udp"; index: number };
