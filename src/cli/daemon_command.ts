@@ -1,11 +1,103 @@
 /**
- * `tinct daemon`: the tincd-compatible daemon entry. The runtime is being built (issue: the
- * daemon on real TUN/TAP); until it lands this command says so plainly and exits non-zero.
+ * `tinct daemon [tincd 1.0.36 options]`: the tincd-compatible daemon entry. Parses tincd's
+ * flags, handles `--help`, `--version` and `-k`, and then runs the daemon in the foreground
+ * (`-D`) or detached. Detached start-up returns only once the daemon is up (or has failed, with
+ * its reason): see src/runtime/daemon/detach.ts.
  * @module
  */
 import type { CliIo } from "./app.ts";
+import { parseTincdOptions, tincdHelpText, type TincdOptions } from "./tincd_options.ts";
+import { VERSION } from "../version.ts";
+import { Daemon, DaemonStartError } from "../runtime/daemon/daemon.ts";
+import { fileSink, type LogSink, nullSink, stderrSink } from "../runtime/daemon/log_sink.ts";
+import { claimPidfile, readPidfile, removePidfile } from "../runtime/daemon/pidfile.ts";
+import { DETACHED_ENV, reportReady, spawnDetached } from "../runtime/daemon/detach.ts";
+import { installSignals } from "../runtime/daemon/signals.ts";
 
-export function runDaemonCommand(_args: string[], io: CliIo): number {
-  io.stderr("tinct daemon: the daemon runtime is not built yet in this version\n");
-  return 2;
+/** Runs the daemon command; resolves with the exit status. */
+export async function runDaemonCommand(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseTincdOptions(args, {
+    programName: "tinct daemon",
+    env: { NETNAME: io.env("NETNAME") },
+    cwd: process.cwd(),
+  });
+  if (!parsed.ok) {
+    io.stderr(parsed.error.message);
+    return parsed.error.exitCode;
+  }
+  const o = parsed.options;
+  if (o.showHelp) {
+    io.stdout(tincdHelpText("tinct daemon"));
+    return 0;
+  }
+  if (o.showVersion) {
+    io.stdout(`tinct daemon ${VERSION} (tincd 1.0.36 compatible, --bypass-security only)\n`);
+    return 0;
+  }
+  if (o.kill !== null) return killRunning(o, io);
+  if (o.generateKeys !== null) {
+    io.stderr("tinct daemon: -K (RSA key generation) is not supported; use tincd -K\n");
+    return 1;
+  }
+  const detachedChild = io.env(DETACHED_ENV) !== undefined;
+  if (o.detach && !detachedChild) return spawnDetached(args, io);
+  return runForeground(o, io, detachedChild);
+}
+
+function killRunning(o: TincdOptions, io: CliIo): number {
+  const pid = readPidfile(o.pidfile);
+  if (pid === undefined) {
+    io.stderr(`No other tincd is running (no pid file ${o.pidfile}).\n`);
+    return 1;
+  }
+  try {
+    process.kill(pid, o.kill!);
+    return 0;
+  } catch (e) {
+    io.stderr(`Could not send signal ${o.kill} to process ${pid}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean): Promise<number> {
+  const log: LogSink = o.useLogfile
+    ? fileSink(o.logfile, o.identname)
+    : detachedChild
+    ? nullSink()
+    : stderrSink();
+  for (const notice of o.notices) log.line(notice);
+  const claim = claimPidfile(o.pidfile);
+  if (!claim.ok) {
+    const message = claim.reason;
+    if (detachedChild) reportReady(message);
+    io.stderr(`${message}\n`);
+    return 1;
+  }
+  log.line(`tinct daemon ${VERSION} starting, debug level ${o.debugLevel}`);
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({
+      confbase: o.confbase,
+      netname: o.netname,
+      debugLevel: o.debugLevel,
+      bypassSecurity: o.bypassSecurity,
+      commandLine: o.configOptions,
+      log,
+    });
+  } catch (e) {
+    removePidfile(o.pidfile);
+    const message = e instanceof DaemonStartError ? e.message : String((e as Error)?.stack ?? e);
+    log.line(message);
+    if (detachedChild) reportReady(message);
+    else if (o.useLogfile) io.stderr(`${message}\n`);
+    return 1;
+  }
+  const uninstall = installSignals(daemon, log);
+  if (detachedChild) reportReady(null);
+  const code = await daemon.stopped;
+  uninstall();
+  removePidfile(o.pidfile);
+  // Nothing should keep the process alive now; this is a bound in case a handle lingers.
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
 }

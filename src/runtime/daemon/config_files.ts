@@ -1,0 +1,163 @@
+/**
+ * Reads a tinc configuration directory from disk and turns it into the engine's configuration:
+ * tinc.conf, conf.d/*.conf and every hosts/NAME go through the pure config layer
+ * (src/core/config), and the result is mapped onto the engine's smaller {@link EngineConfig}.
+ * Errors keep tinc's "FILE line N: VAR: reason" form so the caller can print them as they are.
+ * @module
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { hostname } from "node:os";
+import {
+  type ConfigEntry,
+  type ConfigFile,
+  type DaemonConfig,
+  hostConfig,
+  loadConfig,
+} from "../../core/config/mod.ts";
+import { type EngineConfig, type HostConfig, withDefaults } from "../../core/node/config.ts";
+
+/** What the daemon needs from one read of the directory. */
+export interface LoadedConfig {
+  daemon: DaemonConfig;
+  engine: EngineConfig;
+  /** Lines tincd would log and carry on (unknown variables, skipped peer files...). */
+  warnings: string[];
+}
+
+/** Inputs besides the directory. */
+export interface ReadOptions {
+  confbase: string;
+  netname: string | null;
+  /** `-o` entries. */
+  commandLine: readonly ConfigEntry[];
+  debugLevel: number;
+  bypassSecurity: boolean;
+}
+
+function listNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    return readFileSync(path, "latin1");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Collects the files loadConfig wants, with absolute paths (they appear in error messages). */
+function collectFiles(confbase: string): ConfigFile[] {
+  const files: ConfigFile[] = [];
+  const main = readText(join(confbase, "tinc.conf"));
+  if (main !== undefined) files.push({ path: join(confbase, "tinc.conf"), text: main });
+  for (const n of listNames(join(confbase, "conf.d"))) {
+    if (n.length <= 5 || !n.endsWith(".conf")) continue;
+    const text = readText(join(confbase, "conf.d", n));
+    if (text !== undefined) files.push({ path: join(confbase, "conf.d", n), text });
+  }
+  for (const n of listNames(join(confbase, "hosts"))) {
+    if (!/^[A-Za-z0-9_]+$/.test(n)) continue;
+    const text = readText(join(confbase, "hosts", n));
+    if (text !== undefined) files.push({ path: join(confbase, "hosts", n), text });
+  }
+  return files;
+}
+
+function portOf(value: string | undefined, fallback: number): number {
+  if (value === undefined || !/^[0-9]+$/.test(value)) return fallback;
+  const n = Number(value);
+  return n > 0 && n <= 65535 ? n : fallback;
+}
+
+/**
+ * Reads and validates the configuration directory.
+ * @returns the configuration, or the error lines (each "FILE line N: …") that stop start-up
+ */
+export function readConfigDir(
+  options: ReadOptions,
+): { ok: true; config: LoadedConfig } | { ok: false; errors: string[] } {
+  const { confbase } = options;
+  if (!existsSync(join(confbase, "tinc.conf"))) {
+    return { ok: false, errors: [`${join(confbase, "tinc.conf")}: Cannot open config file: No such file`] };
+  }
+  const files = collectFiles(confbase);
+  const result = loadConfig(files, {
+    commandLine: options.commandLine,
+    env: process.env,
+    hostname: hostname(),
+  });
+  if (!result.ok) return { ok: false, errors: result.errors.map((e) => e.message) };
+  const daemon = result.config;
+  const warnings = result.warnings.map((w) => w.message);
+  const ownPort = daemon.portNumber ?? 655;
+
+  const hosts = new Map<string, HostConfig>();
+  for (const [name, text] of daemon.hostTexts) {
+    if (name === daemon.name) continue;
+    const peer = hostConfig(name, text, {
+      commandLine: options.commandLine,
+      path: join(confbase, "hosts", name),
+    });
+    warnings.push(...peer.warnings.map((w) => w.message));
+    if (!peer.ok) {
+      warnings.push(...peer.errors.map((e) => `${e.message} (host file skipped)`));
+      continue;
+    }
+    const h = peer.host;
+    const port = portOf(h.port, 655);
+    const host: HostConfig = {
+      addresses: h.addresses.filter((a) => a.host !== "").map((a) => ({
+        host: a.host,
+        port: portOf(a.port, port),
+      })),
+      subnets: h.subnets.map((s) => s.subnet),
+    };
+    if (h.weight !== undefined) host.weight = h.weight;
+    if (h.indirectData !== undefined) host.indirectData = h.indirectData;
+    if (h.tcpOnly !== undefined) host.tcpOnly = h.tcpOnly;
+    if (h.clampMSS !== undefined) host.clampMss = h.clampMSS;
+    hosts.set(name, host);
+  }
+  const own: HostConfig = {
+    addresses: daemon.myself.addresses.map((a) => ({ host: a.host, port: portOf(a.port, ownPort) })),
+    subnets: daemon.subnets,
+    indirectData: daemon.indirectData,
+    tcpOnly: daemon.tcpOnly,
+    clampMss: daemon.clampMSS,
+  };
+  if (daemon.myself.weight !== undefined) own.weight = daemon.myself.weight;
+  hosts.set(daemon.name, own);
+
+  const engine = withDefaults({
+    name: daemon.name,
+    ...(options.netname !== null ? { netname: options.netname } : {}),
+    device: daemon.device,
+    ...(daemon.interface !== undefined
+      ? { iface: daemon.interface }
+      : options.netname !== null
+      ? { iface: options.netname }
+      : {}),
+    port: ownPort,
+    hosts,
+    connectTo: daemon.connectTo.map((c) => c.name),
+    mode: daemon.mode,
+    broadcast: daemon.broadcast,
+    bypassSecurity: options.bypassSecurity,
+    pingInterval: daemon.pingInterval,
+    pingTimeout: daemon.pingTimeout,
+    maxTimeout: daemon.maxTimeout,
+    keyExpire: daemon.keyExpire,
+    macExpire: daemon.macExpire,
+    strictSubnets: daemon.strictSubnets,
+    tunnelServer: daemon.tunnelServer,
+    debugLevel: options.debugLevel,
+  });
+  return { ok: true, config: { daemon, engine, warnings } };
+}

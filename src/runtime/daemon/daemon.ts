@@ -1,0 +1,407 @@
+/**
+ * The reactor: owns one Engine and gives it a real world. It implements the engine's Effects
+ * with TCP (meta), UDP, the TUN/TAP device, scripts, files, DNS and the log; feeds every event
+ * back as an engine input with the current time; and keeps exactly one timer armed for the
+ * engine's next deadline.
+ *
+ * ```
+ *   TUN reader Worker ──frames──▶ ┐                      ┌──▶ UdpNet.send / MetaNet.send
+ *   UdpNet ──datagrams──────────▶ │                      │──▶ device.write
+ *   MetaNet ──accept/data/close─▶ ├──▶ Engine input ───▶ ┤──▶ runScript (blocking, in order)
+ *   timer (next deadline) ──────▶ │     (now = clock)    │──▶ DNS lookups ──▶ onResolved
+ *   signals (HUP reload, TERM) ─▶ ┘                      └──▶ log sink
+ * ```
+ *
+ * Start-up follows tincd: read the configuration (fail with FILE line N), open the device, bind
+ * the listening sockets, run tinc-up and subnet-up for our subnets, dial ConnectTo, say "Ready".
+ * @module
+ */
+import { lookup } from "node:dns/promises";
+import { appendFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ConfigEntry } from "../../core/config/parse.ts";
+import type { EngineConfig } from "../../core/node/config.ts";
+import type {
+  ConnId,
+  Effects,
+  LogFields,
+  LogLevelValue,
+  RandomSource,
+  SockAddr,
+  WriteMode,
+} from "../../core/node/effects.ts";
+import { Engine } from "../../core/node/engine.ts";
+import type { TunDevice } from "../tun.ts";
+import { openTun } from "../tun_open.ts";
+import { startTunReader, type TunReader } from "../tun_reader.ts";
+import { type LoadedConfig, readConfigDir } from "./config_files.ts";
+import type { LogSink } from "./log_sink.ts";
+import { MetaNet } from "./meta_net.ts";
+import { runScript, type ScriptSettings } from "./scripts.ts";
+import { UdpNet } from "./udp_net.ts";
+
+/** How to run the daemon. */
+export interface DaemonOptions {
+  confbase: string;
+  netname: string | null;
+  debugLevel: number;
+  bypassSecurity: boolean;
+  /** `-o` entries. */
+  commandLine: readonly ConfigEntry[];
+  log: LogSink;
+}
+
+/** Start-up failed; `message` says why (config errors carry "FILE line N: …"). */
+export class DaemonStartError extends Error {
+  override name = "DaemonStartError";
+}
+
+/** Randomness from the OS, drawn in blocks. */
+class OsRandom implements RandomSource {
+  private readonly pool = new Uint32Array(256);
+  private index = 256;
+  nextU32(): number {
+    if (this.index >= this.pool.length) {
+      crypto.getRandomValues(this.pool);
+      this.index = 0;
+    }
+    return this.pool[this.index++]!;
+  }
+}
+
+/** Milliseconds on a monotonic clock: the engine's `now`. */
+function clock(): number {
+  return performance.now();
+}
+
+/** A running daemon. */
+export class Daemon implements Effects {
+  private engine!: Engine;
+  private device: TunDevice | undefined;
+  private reader: TunReader | undefined;
+  private meta: MetaNet;
+  private udp!: UdpNet;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private stopping = false;
+  private resolveStopped: (code: number) => void = () => {};
+  /** Settles with the exit status once the daemon has shut down. */
+  readonly stopped: Promise<number>;
+  private scriptSettings: ScriptSettings;
+  private current: LoadedConfig;
+  private debugLevel: number;
+  private savedDebugLevel: number | undefined;
+
+  private constructor(private readonly options: DaemonOptions, loaded: LoadedConfig) {
+    this.current = loaded;
+    this.debugLevel = options.debugLevel;
+    this.meta = new MetaNet({
+      accepted: (id, peer) =>
+        this.feed((now) => this.engine.onMetaConnected(now, id, { outgoing: false, peerAddress: peer })),
+      connected: (id, peer) =>
+        this.feed((now) => this.engine.onMetaConnected(now, id, { outgoing: true, peerAddress: peer })),
+      data: (id, bytes) => this.feed((now) => this.engine.onMetaData(now, id, bytes)),
+      closed: (id, reason) => {
+        this.logAt(1, "Meta connection lost", { conn: id, reason });
+        this.feed((now) => this.engine.onMetaClosed(now, id));
+      },
+    });
+    this.scriptSettings = {
+      confbase: options.confbase,
+      extension: loaded.daemon.scriptsExtension,
+      interpreter: loaded.daemon.scriptsInterpreter,
+      timeoutMs: 120_000,
+    };
+    this.stopped = new Promise((r) => (this.resolveStopped = r));
+  }
+
+  /**
+   * Reads the configuration, opens the device and sockets and starts the engine.
+   * Throws a DaemonStartError (nothing left open) when any step fails.
+   */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const read = readConfigDir(options);
+    if (!read.ok) throw new DaemonStartError(read.errors.join("\n"));
+    const loaded = read.config;
+    for (const w of loaded.warnings) options.log.line(w);
+    if (!options.bypassSecurity) {
+      throw new DaemonStartError(
+        "Only --bypass-security (Cipher = none, Digest = none) is supported by this version of tinct daemon",
+      );
+    }
+    const d = new Daemon(options, loaded);
+    try {
+      await d.open();
+    } catch (e) {
+      d.closeResources();
+      throw e instanceof DaemonStartError ? e : new DaemonStartError((e as Error).message);
+    }
+    return d;
+  }
+
+  private async open(): Promise<void> {
+    const { daemon, engine } = this.current;
+    if (daemon.cipher.toLowerCase() !== "none" || daemon.digest.toLowerCase() !== "none") {
+      this.options.log.line(
+        `Warning: Cipher = ${daemon.cipher}, Digest = ${daemon.digest} in our host file; tinct sends with Cipher = none, Digest = none`,
+      );
+    }
+    let config: EngineConfig = engine;
+    if (daemon.deviceType === "tun" || daemon.deviceType === "tap") {
+      this.device = openTun({
+        mode: daemon.deviceType,
+        device: daemon.device,
+        ...(engine.iface !== undefined ? { name: engine.iface } : {}),
+        mtu: 1500,
+      });
+      config = { ...config, iface: this.device.name, device: daemon.device };
+      this.options.log.line(
+        `${daemon.deviceType.toUpperCase()} device (${daemon.device}) is a Linux ${daemon.deviceType} device ${this.device.name}`,
+      );
+    } else if (daemon.deviceType !== "dummy") {
+      throw new DaemonStartError(`DeviceType = ${daemon.deviceType} is not supported by tinct`);
+    }
+    const port = engine.port;
+    this.udp = await UdpNet.open(
+      port,
+      daemon.addressFamily,
+      (from, bytes) => this.feed((now) => this.engine.onUdp(now, from, bytes)),
+    );
+    const bound: string[] = [];
+    const errors: string[] = [];
+    const hosts = daemon.addressFamily === "ipv4"
+      ? ["0.0.0.0"]
+      : daemon.addressFamily === "ipv6"
+      ? ["::"]
+      : ["::"];
+    for (const h of hosts) {
+      try {
+        this.meta.listen(h, port, daemon.addressFamily === "ipv6");
+        bound.push(h);
+      } catch (e) {
+        errors.push(`${h} port ${port}: ${(e as Error).message}`);
+      }
+    }
+    if (bound.length === 0 && daemon.addressFamily === "any") {
+      try {
+        this.meta.listen("0.0.0.0", port);
+        bound.push("0.0.0.0");
+      } catch (e) {
+        errors.push(`0.0.0.0 port ${port}: ${(e as Error).message}`);
+      }
+    }
+    if (bound.length === 0) {
+      throw new DaemonStartError(`Unable to create any listening socket: ${errors.join("; ")}`);
+    }
+    this.logAt(1, `Listening on ${bound.join(", ")} port ${port}`);
+
+    this.engine = new Engine(config, this, new OsRandom());
+    this.current = { ...this.current, engine: config };
+    this.arm(this.engine.start(clock()));
+    if (this.device !== undefined) {
+      const device = this.device;
+      this.reader = await startTunReader(device, {
+        onFrame: (slot, length) => {
+          const deadline = this.engine.onTunFrame(clock(), slot.subarray(0, length));
+          if (deadline < this.timerAt) this.arm(deadline);
+        },
+        onFailed: (errno) => {
+          this.options.log.line(`Error while reading from ${device.name}: errno ${errno}`);
+          void this.stop(1);
+        },
+      });
+    }
+    this.options.log.line("Ready");
+  }
+
+  /** Runs one engine input now and re-arms the timer for the deadline it returns. */
+  private feed(input: (now: number) => number): void {
+    if (this.stopping) return;
+    this.arm(input(clock()));
+  }
+
+  private arm(deadline: number): void {
+    if (this.stopping) return;
+    if (deadline === this.timerAt && this.timer !== undefined) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = deadline;
+    if (!Number.isFinite(deadline)) return;
+    const delay = Math.min(Math.max(0, deadline - clock()), 2_000_000_000);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.feed((now) => this.engine.onTimer(now));
+    }, Math.ceil(delay));
+  }
+
+  private logAt(level: number, message: string, fields: LogFields = {}): void {
+    if (level <= this.debugLevel) this.options.log.line(message, fields);
+  }
+
+  // ---- Effects ----------------------------------------------------------------------------
+
+  sendMeta(conn: ConnId, bytes: Uint8Array): void {
+    this.meta.send(conn, bytes);
+  }
+
+  connect(address: SockAddr): ConnId {
+    const timeout = Math.max(5, this.current.engine.pingTimeout) * 1000;
+    return this.meta.connect(address, timeout);
+  }
+
+  close(conn: ConnId): void {
+    this.meta.close(conn);
+  }
+
+  sendUdp(to: SockAddr, bytes: Uint8Array): void {
+    this.udp.send(to, bytes);
+  }
+
+  writeTun(frame: Uint8Array): void {
+    if (this.device === undefined) return;
+    const n = this.device.write(frame);
+    if (n < 0) this.logAt(5, `Can't write to ${this.device.name}`, { errno: -n });
+  }
+
+  runScript(name: string, env: Record<string, string>): void {
+    const outcome = runScript(this.scriptSettings, name, env);
+    if (!outcome.ran) return;
+    if (outcome.ok) this.logAt(2, `Executed script ${name}`);
+    else this.options.log.line(`Script ${name} failed: ${outcome.reason}`);
+  }
+
+  readFile(path: string): void {
+    // No engine input takes file contents yet; tinc's per-ID re-read of hosts/NAME is served
+    // from the configuration loaded at start-up and on SIGHUP.
+    this.logAt(10, "Engine asked to read a file; ignored", { path });
+  }
+
+  writeFile(path: string, bytes: Uint8Array, mode: WriteMode): void {
+    const full = path.startsWith("/") ? path : join(this.options.confbase, path);
+    try {
+      if (mode === "append") appendFileSync(full, bytes);
+      else {
+        const tmp = `${full}.tmp${process.pid}`;
+        writeFileSync(tmp, bytes);
+        renameSync(tmp, full);
+      }
+    } catch (e) {
+      this.options.log.line(`Could not write ${full}: ${(e as Error).message}`);
+    }
+  }
+
+  resolve(host: string): void {
+    lookup(host, { all: true })
+      .then((list) => list.map((a) => a.address))
+      .catch(() => [] as string[])
+      .then((addresses) => this.feed((now) => this.engine.onResolved(now, host, addresses)));
+  }
+
+  log(_level: LogLevelValue, message: string, fields: LogFields): void {
+    this.options.log.line(message, fields);
+  }
+
+  // ---- control ----------------------------------------------------------------------------
+
+  /** SIGHUP: re-read the configuration; a bad one is logged and the old one kept. */
+  reload(): void {
+    if (this.stopping) return;
+    const read = readConfigDir({ ...this.options, debugLevel: this.debugLevel });
+    if (!read.ok) {
+      this.options.log.line(`Unable to reread configuration, keeping the old one: ${read.errors.join("; ")}`);
+      return;
+    }
+    for (const w of read.config.warnings) this.logAt(1, w);
+    const old = this.current.engine;
+    const next: EngineConfig = {
+      ...read.config.engine,
+      ...(old.iface !== undefined ? { iface: old.iface } : {}),
+      ...(old.device !== undefined ? { device: old.device } : {}),
+      port: old.port,
+      mode: old.mode,
+    };
+    if (read.config.engine.port !== old.port || read.config.engine.mode !== old.mode) {
+      this.options.log.line("Port and Mode changes take effect after a restart");
+    }
+    this.current = { ...read.config, engine: next };
+    this.scriptSettings = {
+      ...this.scriptSettings,
+      extension: read.config.daemon.scriptsExtension,
+      interpreter: read.config.daemon.scriptsInterpreter,
+    };
+    this.options.log.line("Got SIGHUP: reloaded configuration");
+    this.feed((now) => this.engine.onConfigReload(now, next));
+  }
+
+  /** SIGALRM: retry outgoing connections now. */
+  retry(): void {
+    if (!this.stopping) this.engine.onControl(clock(), { type: "retry" });
+    this.arm(this.engine.nextDeadline());
+  }
+
+  /** SIGWINCH: forget unreachable nodes. */
+  purge(): void {
+    if (!this.stopping) this.engine.onControl(clock(), { type: "purge" });
+  }
+
+  /** SIGINT (as tincd 1.0): toggles the debug level between its value and 5. */
+  toggleDebug(): void {
+    if (this.savedDebugLevel === undefined) {
+      this.savedDebugLevel = this.debugLevel;
+      this.debugLevel = 5;
+    } else {
+      this.debugLevel = this.savedDebugLevel;
+      this.savedDebugLevel = undefined;
+    }
+    this.options.log.line(`Debug level set to ${this.debugLevel}`);
+    this.engine.onControl(clock(), { type: "debug", level: this.debugLevel });
+  }
+
+  /** SIGUSR1/SIGUSR2: the node's view in the log. */
+  dump(): void {
+    const view = this.engine.view();
+    for (const c of view.connections) {
+      this.options.log.line(` connection ${c.name ?? "?"} ${c.phase}${c.mst ? " mst" : ""}`);
+    }
+    for (const n of view.nodes) {
+      this.options.log.line(
+        ` node ${n.name} ${n.reachable ? "reachable" : "unreachable"} nexthop ${n.nexthop ?? "-"} via ${
+          n.via ?? "-"
+        } udp ${n.udp ?? "-"}`,
+      );
+    }
+    for (const e of view.edges) {
+      this.options.log.line(
+        ` edge ${e.from} to ${e.to} at ${e.address} port ${e.port} options ${
+          e.options.toString(16)
+        } weight ${e.weight}`,
+      );
+    }
+    for (const s of view.subnets) this.options.log.line(` subnet ${s.subnet} owner ${s.owner}`);
+  }
+
+  /** A snapshot for tests and dumps. */
+  view(): ReturnType<Engine["view"]> {
+    return this.engine.view();
+  }
+
+  /** TERM: close connections, subnet-down and tinc-down, close the device and sockets. */
+  async stop(code = 0): Promise<void> {
+    if (this.stopping) return;
+    this.engine.onControl(clock(), { type: "stop" });
+    this.stopping = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.reader?.stop();
+    this.closeResources();
+    this.options.log.line("Terminating");
+    this.resolveStopped(code);
+  }
+
+  private closeResources(): void {
+    this.meta.closeAll();
+    this.udp?.close();
+    this.device?.close();
+    this.device = undefined;
+  }
+}
