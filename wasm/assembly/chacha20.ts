@@ -1,13 +1,15 @@
 // ChaCha20 keystream over key material in linear memory, in two interchangeable forms: a scalar
 // one-block loop and a v128 loop that computes two consecutive blocks at once. Both XOR the
-// keystream into a buffer (in place when src == dst) and agree byte for byte; the scalar form
-// also serves the tail (< 128 bytes) of the SIMD form.
+// keystream into a buffer (in place when src == dst) and agree byte for byte.
 //
 // Words 12..15 of the state are passed as (c0, c1, n0, n1). With `wide` the block counter is the
 // 64-bit pair c0|c1 (DJB's original ChaCha20, tinc's SPTPS); without it only c0 counts and c1 is
 // the first nonce word (RFC 8439).
 
 import { SCRATCH } from "./layout";
+
+/** A zero-padded two-block tail of the v128 path. */
+const SIMD_TAIL: usize = SCRATCH + 0x300;
 
 const SIGMA0: u32 = 0x61707865;
 const SIGMA1: u32 = 0x3320646e;
@@ -345,5 +347,14 @@ export function chachaXorSimd(
     c0 = c0b + 1;
     c1 = wide && c0 == 0 ? c1b + 1 : c1b;
   }
-  if (done < len) chachaXorScalar(key, c0, c1, n0, n1, wide, src + done, dst + done, len - done);
+  const rest = len - done;
+  if (rest > 64) {
+    // Two more blocks are cheaper as one v128 step on a zero-padded copy than as two scalar ones.
+    memory.fill(SIMD_TAIL, 0, 128);
+    memory.copy(SIMD_TAIL, src + done, rest);
+    chachaXorSimd(key, c0, c1, n0, n1, wide, SIMD_TAIL, SIMD_TAIL, 128);
+    memory.copy(dst + done, SIMD_TAIL, rest);
+  } else if (rest > 0) {
+    chachaXorScalar(key, c0, c1, n0, n1, wide, src + done, dst + done, rest);
+  }
 }

@@ -17,6 +17,8 @@ import { E_BAD_TAG, OK, SCRATCH, TAG_SIZE } from "./layout";
 /** Keystream block 0 (its first 32 bytes are the Poly1305 key) and the computed tag. */
 const POLY_KEY: usize = SCRATCH + 64;
 const TAG: usize = SCRATCH + 192;
+/** Keystream block 0 and the body's first 64 bytes, for the v128 path's first step. */
+const HEAD: usize = SCRATCH + 0x200;
 
 let simdOn: bool = true;
 
@@ -50,25 +52,52 @@ function derivePolyKey(key: usize, ivWord: u32): void {
   chachaXorScalar(key, 0, 0, 0, ivWord, true, POLY_KEY, POLY_KEY, 64);
 }
 
+/**
+ * v128 path: keystream blocks 0 and 1 in one two-block step. Block 0 becomes the Poly1305 key at
+ * POLY_KEY; the first min(n, 64) body bytes, XORed with block 1, are left at HEAD + 64 (the body
+ * itself is not touched yet, so open can MAC the ciphertext first).
+ */
+function headStep(key: usize, ivWord: u32, body: usize, n: u32): u32 {
+  const head = n < 64 ? n : 64;
+  memory.fill(HEAD, 0, 128);
+  memory.copy(HEAD + 64, body, head);
+  chachaXorSimd(key, 0, 0, 0, ivWord, true, HEAD, HEAD, 128);
+  memory.copy(POLY_KEY, HEAD, 32);
+  return head;
+}
+
+/** v128 path: writes the head back and runs the keystream from block 2 over the rest. */
+function finishSimd(key: usize, ivWord: u32, body: usize, n: u32, head: u32): void {
+  memory.copy(body, HEAD + 64, head);
+  if (n > 64) chachaXorSimd(key, 2, 0, 0, ivWord, true, body + 64, body + 64, n - 64);
+}
+
 /** Encrypts `type || data` (1 + dataLen bytes at `body`, type already in place) and appends the tag. */
 export function sealBodyAt(key: usize, seqno: u32, body: usize, dataLen: u32): void {
   const ivWord = bswap<u32>(seqno);
-  derivePolyKey(key, ivWord);
   const n = dataLen + 1;
-  chachaOrig(key, 1, 0, ivWord, body, body, n);
+  if (simdOn) {
+    finishSimd(key, ivWord, body, n, headStep(key, ivWord, body, n));
+  } else {
+    derivePolyKey(key, ivWord);
+    chachaXorScalar(key, 1, 0, 0, ivWord, true, body, body, n);
+  }
   poly1305Mac(POLY_KEY, body, n, body + n);
 }
 
 /** Verifies the tag of a body whose encrypted part is 1 + dataLen bytes; decrypts it only if valid. */
 export function openBodyAt(key: usize, seqno: u32, body: usize, dataLen: u32): i32 {
   const ivWord = bswap<u32>(seqno);
-  derivePolyKey(key, ivWord);
   const n = dataLen + 1;
+  let head: u32 = 0;
+  if (simdOn) head = headStep(key, ivWord, body, n);
+  else derivePolyKey(key, ivWord);
   poly1305Mac(POLY_KEY, body, n, TAG);
   // Constant time: fold all differences before looking at them.
   const diff = (load<u64>(TAG, 0) ^ load<u64>(body + n, 0)) | (load<u64>(TAG, 8) ^ load<u64>(body + n, 8));
   if (diff != 0) return E_BAD_TAG;
-  chachaOrig(key, 1, 0, ivWord, body, body, n);
+  if (simdOn) finishSimd(key, ivWord, body, n, head);
+  else chachaXorScalar(key, 1, 0, 0, ivWord, true, body, body, n);
   return OK;
 }
 
