@@ -9,8 +9,8 @@
  */
 import { deflateSync, inflateSync } from "node:zlib";
 import {
-  type CompressResult,
   type Compressor,
+  type CompressResult,
   createCompressor,
   failure,
   success,

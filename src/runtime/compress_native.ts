@@ -55,7 +55,9 @@ function open<T extends Record<string, { args: FFIType[]; returns: FFIType }>>(
       errors.push(`${name}: ${(e as Error).message}`);
     }
   }
-  throw new Error(`cannot load ${names.join(" or ")}; install the Debian package ${pkg} (${errors.join("; ")})`);
+  throw new Error(
+    `cannot load ${names.join(" or ")}; install the Debian package ${pkg} (${errors.join("; ")})`,
+  );
 }
 
 function padded(src: Uint8Array): Uint8Array {

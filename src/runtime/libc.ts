@@ -25,6 +25,8 @@ export interface Libc {
   fcntl(fd: number, cmd: number, arg: number): number;
   poll(fds: Uint8Array, nfds: number, timeoutMs: number): number;
   socket(domain: number, type: number, protocol: number): number;
+  /** socketpair(2): the two fds are written into `fds` (an Int32Array of 2). */
+  socketpair(domain: number, type: number, protocol: number, fds: Int32Array): number;
   bind(fd: number, addr: Uint8Array, len: number): number;
   connect(fd: number, addr: Uint8Array, len: number): number;
   sendto(
@@ -80,6 +82,21 @@ export const errnoEmsgsize: number = process.platform === "darwin"
   ? Errno.EMSGSIZE_DARWIN
   : Errno.EMSGSIZE_LINUX;
 
+/** fcntl commands (same values on Linux and macOS). */
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+/** O_NONBLOCK for the running OS. */
+export const O_NONBLOCK: number = process.platform === "darwin" ? 4 : 0o4000;
+
+/**
+ * Makes `fd` non-blocking.
+ * @returns false when fcntl failed (errno is set)
+ */
+export function setNonBlocking(c: Libc, fd: number): boolean {
+  const flags = c.fcntl(fd, F_GETFL, 0);
+  return flags >= 0 && c.fcntl(fd, F_SETFL, flags | O_NONBLOCK) >= 0;
+}
+
 /** Where to find libc, and what errno is called, per OS. Tried in order. */
 const LIBRARIES: Record<string, { names: string[]; errnoSymbol: string }> = {
   linux: {
@@ -111,6 +128,7 @@ function declarations(errnoSymbol: string, withMmsg: boolean) {
     fcntl: { args: ["i32", "i32", ...pad, "i64"], returns: "i32" },
     poll: { args: ["ptr", "u64", "i32"], returns: "i32" },
     socket: { args: ["i32", "i32", "i32"], returns: "i32" },
+    socketpair: { args: ["i32", "i32", "i32", "ptr"], returns: "i32" },
     bind: { args: ["i32", "ptr", "u32"], returns: "i32" },
     connect: { args: ["i32", "ptr", "u32"], returns: "i32" },
     sendto: { args: ["i32", "ptr", "u64", "i32", "ptr", "u32"], returns: FFIType.i64_fast },
@@ -181,6 +199,7 @@ function bind(name: string, errnoSymbol: string, withMmsg: boolean): Libc {
     fcntl: (fd, cmd, arg) => s.fcntl!(fd, cmd, ...PAD_VALUES, arg),
     poll: (fds, nfds, timeoutMs) => s.poll!(fds, nfds, timeoutMs),
     socket: (d, t, p) => s.socket!(d, t, p),
+    socketpair: (d, t, p, fds) => s.socketpair!(d, t, p, fds),
     bind: (fd, addr, len) => s.bind!(fd, addr, len),
     connect: (fd, addr, len) => s.connect!(fd, addr, len),
     sendto: (fd, buf, len, flags, addr, alen) => Number(s.sendto!(fd, buf, len, flags, addr, alen)),

@@ -12,15 +12,12 @@
  * ```
  * @module
  */
-import { cString, fromCString, libc, SystemError } from "./libc.ts";
+import { cString, fromCString, libc, setNonBlocking, SystemError } from "./libc.ts";
 import type { TunDevice, TunMode, TunOptions } from "./tun.ts";
 import { type FrameCodec, frameReader, frameWriter } from "./tun_frame.ts";
 
 const O_RDWR = 0o2;
-const O_NONBLOCK = 0o4000;
 const O_CLOEXEC = 0o2000000;
-const F_GETFL = 3;
-const F_SETFL = 4;
 const IFF_TUN = 0x0001;
 const IFF_TAP = 0x0002;
 const IFF_NO_PI = 0x1000;
@@ -62,8 +59,7 @@ export function openTunLinux(options: TunOptions): TunDevice {
       throw new SystemError(`Could not create ${options.mode} interface via TUNSETIFF`, c.errno(), c);
     }
     const name = fromCString(req.subarray(0, IFNAMSIZ));
-    const fl = c.fcntl(fd, F_GETFL, 0);
-    if (fl < 0 || c.fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+    if (!setNonBlocking(c, fd)) {
       throw new SystemError("Could not make the device non-blocking", c.errno(), c);
     }
     if (options.mtu !== undefined) setMtuLinux(name, options.mtu);

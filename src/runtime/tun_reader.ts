@@ -5,6 +5,7 @@
  * @module
  */
 import type { TunDevice } from "./tun.ts";
+import { spawnRuntimeWorker } from "./worker_spawn.ts";
 import type { ReaderMessage, ReaderStart } from "./tun_reader_worker.ts";
 import {
   ERRNO,
@@ -54,13 +55,13 @@ export const DEFAULT_RING: RingShape = { slots: 1024, slotSize: 2048 };
  * @param device an open device with a real fd
  * @param sink frame callbacks
  * @param shape ring geometry
- * @returns a handle to stop it
+ * @returns a handle to stop it, once the Worker runs; throws when the Worker cannot start
  */
-export function startTunReader(
+export async function startTunReader(
   device: TunDevice,
   sink: FrameSink,
   shape: RingShape = DEFAULT_RING,
-): TunReader {
+): Promise<TunReader> {
   if (device.fd < 0) {
     throw new Error(`Cannot start a reader thread on ${device.name}: it has no file descriptor`);
   }
@@ -71,7 +72,7 @@ export function startTunReader(
   let resolveStopped: () => void = () => {};
   const whenStopped = new Promise<void>((r) => (resolveStopped = r));
   // The worker file is an entry point of the compiled build (scripts/build.ts adds every *_worker.ts).
-  const worker = new Worker(new URL("./tun_reader_worker.ts", import.meta.url).href);
+  const worker = await spawnRuntimeWorker("tun_reader_worker.ts");
 
   const drain = () => {
     for (let round = 0; round < 64; round++) {

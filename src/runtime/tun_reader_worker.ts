@@ -4,7 +4,8 @@
  * allocates per frame. Started by tun_reader.ts with {@link ReaderStart}.
  * @module
  */
-import { Errno, libc } from "./libc.ts";
+import { Errno, libc, setNonBlocking } from "./libc.ts";
+import { WORKER_READY } from "./worker_spawn.ts";
 import { type FrameCodec, frameReader } from "./tun_frame.ts";
 import {
   ERRNO,
@@ -50,6 +51,8 @@ function run(start: ReaderStart): void {
   new DataView(pollfd.buffer).setInt32(0, start.fd, true);
   new DataView(pollfd.buffer).setInt16(4, POLLIN, true);
   const slots = start.shape.slots;
+  // A blocking read would keep a half-filled batch from ever being announced.
+  setNonBlocking(c, start.fd);
   let head = Atomics.load(ctl, HEAD);
   let batch = 0;
 
@@ -95,3 +98,4 @@ self.onmessage = (event: MessageEvent<ReaderStart>) => {
   self.onmessage = null;
   run(event.data);
 };
+self.postMessage(WORKER_READY);

@@ -75,7 +75,7 @@ let firstAt = 0;
 let lastAt = 0;
 let frames = 0;
 
-const reader = startTunReader(dev, {
+const reader = await startTunReader(dev, {
   onFrame(slot, length) {
     frames++;
     if (action === "flood") {
