@@ -8,7 +8,6 @@
 import {
   BODY_OVERHEAD,
   DATAGRAM_OVERHEAD,
-  failureOf,
   type KeyDirection,
   MAX_RECORD_DATA,
   MAX_REPLAY_WINDOW,
@@ -18,8 +17,8 @@ import {
   type ReplayVerdict,
   type SptpsBatchPort,
   type SptpsCipherPort,
-  verdictOf,
 } from "../core/crypto/cipher_port.ts";
+import { failureOf, verdictOf } from "../core/crypto/record_status.ts";
 import { instantiateWasmCore, type WasmCore, type WasmCoreExports } from "./wasm_core.ts";
 
 /** Arena bytes [0, SINGLE_REGION) are scratch for seal/open/sealBody/openBody. */

@@ -71,42 +71,6 @@ export const DATAGRAM_OVERHEAD = 21;
 /** Stream body overhead: type (1) + tag (16). */
 export const BODY_OVERHEAD = 17;
 
-/** Maps a core status to the reason the engine logs. */
-export function failureOf(status: RecordStatus): OpenFailure {
-  switch (status) {
-    case RecordStatus.BadTag:
-      return "bad-tag";
-    case RecordStatus.ReplayOld:
-    case RecordStatus.ReplayDuplicate:
-    case RecordStatus.ReplayFuture:
-      return "replay";
-    case RecordStatus.TooShort:
-      return "too-short";
-    case RecordStatus.TooLong:
-      return "too-long";
-    case RecordStatus.BadSlot:
-      return "bad-slot";
-    case RecordStatus.NoKey:
-      return "no-key";
-    default:
-      return "bad-range";
-  }
-}
-
-/** Maps a replay status to its verdict (anything else is not a replay status and reads "ok"). */
-export function verdictOf(status: RecordStatus): ReplayVerdict {
-  switch (status) {
-    case RecordStatus.ReplayOld:
-      return "old";
-    case RecordStatus.ReplayDuplicate:
-      return "duplicate";
-    case RecordStatus.ReplayFuture:
-      return "future";
-    default:
-      return "ok";
-  }
-}
-
 /**
  * tinc's replay window per slot, in two phases. `check` changes nothing; `commit` is tinc's full
  * rule for a packet already authenticated: it accepts and moves the window, or drops (an

@@ -11,7 +11,6 @@ import {
   BODY_OVERHEAD,
   DATAGRAM_OVERHEAD,
   DEFAULT_REPLAY_WINDOW,
-  failureOf,
   type KeyDirection,
   MAX_RECORD_DATA,
   MAX_REPLAY_WINDOW,
@@ -21,8 +20,8 @@ import {
   type ReplayVerdict,
   type SptpsBatchPort,
   type SptpsCipherPort,
-  verdictOf,
 } from "./cipher_port.ts";
+import { failureOf, verdictOf } from "./record_status.ts";
 import { ReplayWindow } from "./replay_window.ts";
 
 /** The 8-byte IV of a record: seqno as a big-endian u64 (upper half zero). */
