@@ -1,6 +1,10 @@
 // Helpers shared by this folder's tests (a *_test.ts name keeps them out of the purity gate).
-import { test } from "bun:test";
-import { type SptpsSession, type SptpsSink, type SptpsStartOptions } from "./session.ts";
+import { expect, test } from "bun:test";
+import type { KeyDirection } from "../crypto/cipher_port.ts";
+import { NobleSptpsCipher } from "../crypto/sptps_noble.ts";
+import { keyPairFromSeed } from "./ed25519.ts";
+import { sessionLabel } from "./prf.ts";
+import { SptpsSession, type SptpsSink, type SptpsStartOptions } from "./session.ts";
 
 export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -81,6 +85,71 @@ export type StartWithSink = Omit<SptpsStartOptions, "sink">;
 export interface Endpoint {
   session: SptpsSession;
   sink: RecordingSink;
+}
+
+export const keyA = keyPairFromSeed(new Uint8Array(32).fill(0xa1));
+export const keyB = keyPairFromSeed(new Uint8Array(32).fill(0xb2));
+export const pairLabel = sessionLabel("UDP", "alice", "bob");
+
+/** A started initiator/responder pair with nothing delivered yet. */
+export function startPair(
+  datagram: boolean,
+  seed = 1,
+  replayWindow?: number,
+  ciphers?: [NobleSptpsCipher, NobleSptpsCipher],
+): { a: Endpoint; b: Endpoint } {
+  const rng = seededRng(seed);
+  const make = (initiator: boolean): Endpoint => {
+    const cipher = ciphers?.[initiator ? 0 : 1];
+    const sink = new RecordingSink();
+    const session = SptpsSession.start({
+      initiator,
+      datagram,
+      myKey: initiator ? keyA : keyB,
+      hisKey: initiator ? keyB.publicKey : keyA.publicKey,
+      label: pairLabel,
+      rng,
+      sink,
+      ...(replayWindow === undefined ? {} : { replayWindow }),
+      ...(cipher === undefined ? {} : { cipher }),
+    });
+    return { session, sink };
+  };
+  return { a: make(true), b: make(false) };
+}
+
+/** Delivers queued records both ways, in order and complete, until both are quiet. */
+export function pump(a: Endpoint, b: Endpoint): void {
+  for (let round = 0; round < 100; round++) {
+    const ab = a.sink.drain(), ba = b.sink.drain();
+    if (ab.length === 0 && ba.length === 0) return;
+    for (const r of ab) expect(b.session.receive(r)).toEqual({ ok: true, used: r.length });
+    for (const r of ba) expect(a.session.receive(r)).toEqual({ ok: true, used: r.length });
+  }
+  throw new Error("pump did not settle");
+}
+
+/** An established pair. */
+export function establishedPair(
+  datagram: boolean,
+  seed = 1,
+  replayWindow?: number,
+): { a: Endpoint; b: Endpoint } {
+  const p = startPair(datagram, seed, replayWindow);
+  pump(p.a, p.b);
+  return p;
+}
+
+/** A cipher port that logs every key installed. */
+export class KeyLoggingCipher extends NobleSptpsCipher {
+  log: string[] = [];
+  constructor() {
+    super({ slots: 1, arenaSize: 0, maxBatch: 0 });
+  }
+  override setKey(slot: number, dir: KeyDirection, key64: Uint8Array): void {
+    this.log.push(`${dir}:${hex(key64.subarray(0, 32))}`);
+    super.setKey(slot, dir, key64);
+  }
 }
 
 test("test helpers: counting RNG yields 00, 01, 02, ... across draws", () => {
