@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRequest } from "../meta/codec.ts";
+import { MetaFramer } from "../meta/framing.ts";
 import { RequestCode } from "../meta/requests.ts";
 import { decodeTincBase64, encodeTincBase64 } from "./base64.ts";
 import { ephemeralSharedSecret, keyPairFromSeed, verifySignature } from "./ed25519.ts";
@@ -270,6 +271,47 @@ for (const s of SCENARIOS) {
         expect(hex(out)).toBe(hex(afterIdLine(stream(me, peer))));
       });
     }
+
+    test("meta hand-off: the ID line through MetaFramer, the bytes after it into SPTPS, lines parse", () => {
+      const ini = s.metaInitiator, res = s.metaResponder;
+      const wire = stream(ini, res);
+      const sink = new RecordingSink();
+      const session = SptpsSession.start({
+        initiator: false,
+        datagram: false,
+        myKey: keys[res]!.key,
+        hisKey: keys[ini]!.hostPublic,
+        label: sessionLabel("TCP", ini, res),
+        rng: scriptedRng([rounds[0]!.nonce[res]!, rounds[0]!.seed[res]!]),
+        sink,
+      });
+      // The ID line and the start of the KEX arrive in one read.
+      const framer = new MetaFramer();
+      framer.push(wire.subarray(0, 40));
+      expect(framer.next()).toEqual({ kind: "line", line: `0 ${ini} 17.7` });
+      const feed = (bytes: Uint8Array) => {
+        for (let off = 0, n = 0; off < bytes.length && n < 10_000; n++) {
+          const r = session.receive(bytes.subarray(off));
+          expect(r.ok).toBe(true);
+          off += r.used;
+        }
+      };
+      feed(framer.takeRemainder());
+      feed(wire.subarray(40));
+      expect(sink.done).toBe(1);
+      let expectFrame = false;
+      for (const rec of sink.records) {
+        if (expectFrame) {
+          expectFrame = false;
+          continue;
+        }
+        const line = new TextDecoder().decode(rec.data);
+        expect(line.endsWith("\n")).toBe(true);
+        const parsed = parseRequest(line.slice(0, -1));
+        expect(parsed.ok).toBe(true);
+        if (parsed.ok && parsed.value.code === RequestCode.PACKET) expectFrame = true;
+      }
+    });
 
     for (const me of [s.udpInitiator, s.udpResponder]) {
       const peer = me === s.udpInitiator ? s.udpResponder : s.udpInitiator;
