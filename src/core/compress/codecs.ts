@@ -6,8 +6,8 @@
  */
 import {
   type CompressFailure,
-  type CompressResult,
   type Compressor,
+  type CompressResult,
   failure,
   MAX_LEVEL,
   success,

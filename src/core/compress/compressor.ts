@@ -104,7 +104,9 @@ const DETAILS: Record<CompressFailure, string> = {
 };
 
 const FAILURES = Object.fromEntries(
-  (Object.keys(DETAILS) as CompressFailure[]).map((r) => [r, Object.freeze({ ok: false, reason: r, detail: DETAILS[r] })]),
+  (Object.keys(DETAILS) as CompressFailure[]).map((
+    r,
+  ) => [r, Object.freeze({ ok: false, reason: r, detail: DETAILS[r] })]),
 ) as Record<CompressFailure, CompressResult>;
 
 /** The shared, frozen failure result for `reason` (no allocation on the drop path). */

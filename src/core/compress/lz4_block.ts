@@ -154,7 +154,9 @@ export class Lz4Encoder {
       if (op < 0) return -1;
       i = end;
       anchor = end;
-      if (i - 2 >= 0 && i < lastStart) table[Math.imul(read32(src, i - 2), 0x9e3779b1) >>> shift] = i - 2 + epoch;
+      if (i - 2 >= 0 && i < lastStart) {
+        table[Math.imul(read32(src, i - 2), 0x9e3779b1) >>> shift] = i - 2 + epoch;
+      }
     }
     return this.emitSequence(src, anchor, n, -1, 0, dst, op);
   }

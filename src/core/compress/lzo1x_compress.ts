@@ -38,7 +38,14 @@ export function lzo1xBound(n: number): number {
  * Writes the literal run src[from, to) at `op` given the S-bit position of the previous match
  * (-1 when there is none). Returns the new output position, or -1 if `dst` is too small.
  */
-function emitLiterals(src: Uint8Array, from: number, to: number, dst: Uint8Array, op: number, sPos: number): number {
+function emitLiterals(
+  src: Uint8Array,
+  from: number,
+  to: number,
+  dst: Uint8Array,
+  op: number,
+  sPos: number,
+): number {
   const n = to - from;
   if (n === 0) return op;
   const cap = dst.length;
