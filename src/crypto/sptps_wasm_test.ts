@@ -2,6 +2,8 @@
 // behaviour on hostile input: tampering, truncation, oversize records, bad descriptors.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { chacha20orig } from "@noble/ciphers/chacha.js";
+import { poly1305 } from "@noble/ciphers/_poly1305.js";
 import { NobleSptpsCipher } from "../core/crypto/sptps_noble.ts";
 import { RecordStatus } from "../core/crypto/cipher_port.ts";
 import { coreBytes, toHex } from "./test_core.ts";
@@ -122,6 +124,82 @@ describe("equivalence with @noble/ciphers (chacha20orig + poly1305 composing tin
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("raw primitives against @noble/ciphers", () => {
+  const x = wasm.core.exports;
+
+  test("Poly1305, both paths, every block-count shape", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.oneof(fc.nat({ max: 80 }), fc.nat({ max: 5000 })),
+        fc.boolean(),
+        (key, len, simd) => {
+          x.setSimd(simd ? 1 : 0);
+          const msg = Uint8Array.from({ length: len }, (_, i) => (i * 31 + key[0]!) & 0xff);
+          wasm.arena.set(key, SINGLE_REGION);
+          wasm.arena.set(msg, SINGLE_REGION + 64);
+          expect(x.poly1305(SINGLE_REGION, SINGLE_REGION + 64, len, SINGLE_REGION + 32)).toBe(0);
+          expect(toHex(wasm.arena.slice(SINGLE_REGION + 32, SINGLE_REGION + 48))).toBe(
+            toHex(poly1305(msg, key)),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+    x.setSimd(1);
+  });
+
+  test("Poly1305 with an all-ones key and message (largest limbs)", () => {
+    const key = new Uint8Array(32).fill(0xff);
+    for (const len of [0, 1, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 1401, 4096]) {
+      const msg = new Uint8Array(len).fill(0xff);
+      wasm.arena.set(key, SINGLE_REGION);
+      wasm.arena.set(msg, SINGLE_REGION + 64);
+      for (const simd of [1, 0]) {
+        x.setSimd(simd);
+        expect(x.poly1305(SINGLE_REGION, SINGLE_REGION + 64, len, SINGLE_REGION + 32)).toBe(0);
+        expect([len, simd, toHex(wasm.arena.slice(SINGLE_REGION + 32, SINGLE_REGION + 48))])
+          .toEqual([len, simd, toHex(poly1305(msg, key))]);
+      }
+    }
+    x.setSimd(1);
+  });
+
+  test("original ChaCha20 keystream, both paths, any length and counter", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.nat({ max: 1 << 20 }),
+        fc.nat({ max: 3000 }),
+        fc.boolean(),
+        (key, nonce, counter, len, simd) => {
+          x.setSimd(simd ? 1 : 0);
+          const n = new DataView(nonce.buffer);
+          wasm.arena.set(key, SINGLE_REGION);
+          wasm.arena.fill(0, SINGLE_REGION + 64, SINGLE_REGION + 64 + len);
+          const status = x.chacha20Xor(
+            SINGLE_REGION,
+            counter,
+            0,
+            n.getUint32(0, true),
+            n.getUint32(4, true),
+            1,
+            SINGLE_REGION + 64,
+            SINGLE_REGION + 64,
+            len,
+          );
+          expect(status).toBe(0);
+          const want = chacha20orig(key, nonce, new Uint8Array(len), undefined, counter);
+          expect(toHex(wasm.arena.slice(SINGLE_REGION + 64, SINGLE_REGION + 64 + len))).toBe(toHex(want));
+        },
+      ),
+      { numRuns: 100 },
+    );
+    x.setSimd(1);
   });
 });
 

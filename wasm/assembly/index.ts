@@ -4,9 +4,8 @@
 // slot against SLOT_COUNT: a bad argument returns an error code and never traps.
 
 import { chachaBlockAt, chachaXorScalar, chachaXorSimd } from "./chacha20";
-import { poly1305Mac } from "./poly1305";
 import { replayRun } from "./replay";
-import { openBodyAt, sealBodyAt, setSimdPath, simdPath } from "./sptps";
+import { openBodyAt, polyMac, sealBodyAt, setSimdPath, simdPath } from "./sptps";
 import {
   ARENA,
   ARENA_SIZE,
@@ -312,10 +311,10 @@ export function chacha20Xor(
   return OK;
 }
 
-/** Poly1305 tag of `len` arena bytes at msgOff under the 32-byte key at keyOff, to outOff. */
+/** Poly1305 tag (active path) of `len` arena bytes at msgOff under the 32-byte key at keyOff, to outOff. */
 export function poly1305(keyOff: u32, msgOff: u32, len: u32, outOff: u32): i32 {
   if (!inArena(keyOff, 32) || !inArena(msgOff, len) || !inArena(outOff, 16)) return E_BAD_RANGE;
-  poly1305Mac(ARENA + keyOff, ARENA + msgOff, len, ARENA + outOff);
+  polyMac(ARENA + keyOff, ARENA + msgOff, len, ARENA + outOff);
   return OK;
 }
 

@@ -62,6 +62,14 @@ export function poly1305Mac(key: usize, msg: usize, len: u32, out: usize): void 
     hibit = 0;
   }
 
+  polyFinish(h0, h1, h2, h3, h4, key, out);
+}
+
+/**
+ * Ends a Poly1305 computation: full carry of the 26-bit limbs h0..h4, reduction mod p = 2^130 - 5,
+ * and the addition of s (bytes 16..31 of the one-time key at `key`); 16 bytes written at `out`.
+ */
+export function polyFinish(h0: u32, h1: u32, h2: u32, h3: u32, h4: u32, key: usize, out: usize): void {
   // Carry fully, then subtract p = 2^130 - 5 if h >= p (constant time: select by mask).
   let c = h1 >> 26;
   h1 &= M26;

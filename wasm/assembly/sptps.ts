@@ -12,6 +12,7 @@
 
 import { chachaXorScalar, chachaXorSimd } from "./chacha20";
 import { poly1305Mac } from "./poly1305";
+import { poly1305MacSimd } from "./poly1305_simd";
 import { E_BAD_TAG, OK, SCRATCH, TAG_SIZE } from "./layout";
 
 /** Keystream block 0 (its first 32 bytes are the Poly1305 key) and the computed tag. */
@@ -30,6 +31,12 @@ export function setSimdPath(on: bool): void {
 /** True while the v128 keystream is in use. */
 export function simdPath(): bool {
   return simdOn;
+}
+
+/** Poly1305 with the active implementation. */
+export function polyMac(key: usize, msg: usize, len: u32, out: usize): void {
+  if (simdOn) poly1305MacSimd(key, msg, len, out);
+  else poly1305Mac(key, msg, len, out);
 }
 
 /** ChaCha20 (64-bit counter, 8-byte nonce) with the active implementation. */
@@ -82,7 +89,7 @@ export function sealBodyAt(key: usize, seqno: u32, body: usize, dataLen: u32): v
     derivePolyKey(key, ivWord);
     chachaXorScalar(key, 1, 0, 0, ivWord, true, body, body, n);
   }
-  poly1305Mac(POLY_KEY, body, n, body + n);
+  polyMac(POLY_KEY, body, n, body + n);
 }
 
 /** Verifies the tag of a body whose encrypted part is 1 + dataLen bytes; decrypts it only if valid. */
@@ -92,7 +99,7 @@ export function openBodyAt(key: usize, seqno: u32, body: usize, dataLen: u32): i
   let head: u32 = 0;
   if (simdOn) head = headStep(key, ivWord, body, n);
   else derivePolyKey(key, ivWord);
-  poly1305Mac(POLY_KEY, body, n, TAG);
+  polyMac(POLY_KEY, body, n, TAG);
   // Constant time: fold all differences before looking at them.
   const diff = (load<u64>(TAG, 0) ^ load<u64>(body + n, 0)) | (load<u64>(TAG, 8) ^ load<u64>(body + n, 8));
   if (diff != 0) return E_BAD_TAG;
