@@ -4,6 +4,7 @@
  * @module
  */
 import type { Subnet } from "../subnet/subnet.ts";
+import { type LegacyCryptoProvider, pureLegacyCrypto } from "../crypto/legacy/provider.ts";
 import type { SockAddr } from "./effects.ts";
 
 /** What we know about one host from hosts/NAME (ours included). */
@@ -16,7 +17,48 @@ export interface HostConfig {
   indirectData?: boolean;
   tcpOnly?: boolean;
   clampMss?: boolean;
+  /** `PublicKey = HEX`: the RSA modulus (exponent 65535, tinc's quirk); tried first. */
+  publicKey?: string;
+  /**
+   * Text holding the host's RSA public key as PEM: PublicKeyFile's contents when that is set,
+   * else the text of hosts/NAME itself (its `-----BEGIN RSA PUBLIC KEY-----` block).
+   */
+  publicKeyPem?: string;
 }
+
+/**
+ * What we announce in every ANS_KEY: the receiver picks the parameters of its inbound
+ * direction (tinc's Cipher, Digest, MACLength, Compression), plus ReplayWindow.
+ */
+export interface PacketSettings {
+  /** OpenSSL NID of the packet cipher; 0 = none. tinc's default: aes-256-cbc (427). */
+  cipher: number;
+  /** OpenSSL NID of the MAC digest; 0 = none. tinc's default: sha256 (672). */
+  digest: number;
+  macLength: number;
+  /** 0 = none; 1-9 zlib, 10-11 LZO (not implemented here: see legacy_packet.ts). */
+  compression: number;
+  /** ReplayWindow in bytes (tinc's default 16); 0 disables the check. */
+  replayWindow: number;
+}
+
+/** tinc 1.0.36's defaults: aes-256-cbc, HMAC-SHA256 cut to 4 bytes, no compression. */
+export const TINC_PACKET_DEFAULTS: PacketSettings = {
+  cipher: 427,
+  digest: 672,
+  macLength: 4,
+  compression: 0,
+  replayWindow: 16,
+};
+
+/** No packet crypto: datagrams are `seqno ‖ frame` (the default with bypassSecurity). */
+export const NULL_PACKET_SETTINGS: PacketSettings = {
+  cipher: 0,
+  digest: 0,
+  macLength: 0,
+  compression: 0,
+  replayWindow: 16,
+};
 
 /** The engine's settings. Defaults follow tincd 1.0.36. */
 export interface EngineConfig {
@@ -31,8 +73,14 @@ export interface EngineConfig {
   connectTo: string[];
   mode: "router" | "switch" | "hub";
   broadcast: "mst" | "direct" | "no";
-  /** tincd --bypass-security: ID then ACK, no RSA, no meta encryption. The only mode wired so far. */
+  /** tincd --bypass-security: ID then ACK, no RSA, no meta encryption. Otherwise RSA (auth/legacy.ts). */
   bypassSecurity: boolean;
+  /** Contents of PrivateKeyFile (default CONFBASE/rsa_key.priv); needed unless bypassSecurity. */
+  privateKeyPem?: string;
+  /** Our inbound packet parameters. Default: none with bypassSecurity, else tinc's defaults. */
+  packet: PacketSettings;
+  /** Legacy ciphers and MACs: pure by default; the runtime may inject its native provider. */
+  legacyCrypto: LegacyCryptoProvider;
   pingInterval: number;
   pingTimeout: number;
   maxTimeout: number;
@@ -68,6 +116,10 @@ export function withDefaults(
     mode: partial.mode ?? "router",
     broadcast: partial.broadcast ?? "mst",
     bypassSecurity: partial.bypassSecurity ?? true,
+    ...(partial.privateKeyPem !== undefined ? { privateKeyPem: partial.privateKeyPem } : {}),
+    packet: partial.packet ??
+      ((partial.bypassSecurity ?? true) ? NULL_PACKET_SETTINGS : TINC_PACKET_DEFAULTS),
+    legacyCrypto: partial.legacyCrypto ?? pureLegacyCrypto,
     pingInterval,
     pingTimeout,
     maxTimeout: partial.maxTimeout ?? 900,

@@ -1,19 +1,21 @@
 /**
- * The data path decisions (tinc's route.c and net_packet.c, router/switch/hub modes), with the
- * null packet cipher: a UDP datagram is `SEQNO ‖ FRAME`.
+ * The data path decisions (tinc's route.c and net_packet.c, router/switch/hub modes). Datagrams
+ * use tinc 1.0's packet format under the key the receiver issued (auth/legacy_packet.ts):
  *
  * ```
- *  0                   4                               4+len
- *  +-------------------+-------------------------------+
- *  | seqno (u32, BE)   | Ethernet frame (len bytes)    |     Cipher = none, Digest = none
- *  +-------------------+-------------------------------+
+ *  +--------------------------------------------------+--------------------+
+ *  | E(key, IV, seqno (u32, BE) ‖ Ethernet frame)     | HMAC(...)[0,MACLEN) |
+ *  +--------------------------------------------------+--------------------+
+ *     Cipher = none: E is the identity; Digest = none: no MAC
  * ```
  *
  * Frames from the TUN and from peers are routed by destination subnet; unicast goes to the
  * owner's `via` over UDP when its key is valid, else as `17 LEN` over the meta connection to
  * the nexthop (also when the frame itself came over TCP). Broadcasts follow the MST.
- * Not yet: ICMP generation, ARP/NDP replies, ClampMSS, PMTU probing (our ACK clears
- * PMTU_DISCOVERY, so links we make never gate on it), the replay window, compression.
+ * Datagrams from unknown addresses are matched by MAC (try_harder). PMTU probes are echoed;
+ * with PMTU_DISCOVERY on a link, frames above the node's minmtu go over TCP.
+ * Not yet: ICMP generation, ARP/NDP replies, ClampMSS, our own PMTU discovery (our ACK clears
+ * PMTU_DISCOVERY), compression.
  * @module
  */
 import { OPTION_PMTU_DISCOVERY, OPTION_TCPONLY } from "../meta/requests.ts";
@@ -22,8 +24,11 @@ import { addrKey, LogLevel, type SockAddr } from "./effects.ts";
 import { sendReqKey } from "./proto_key.ts";
 import { MAX_FRAME, sendTcpPacket } from "./proto_misc.ts";
 import type { NodeRec } from "./world.ts";
+import { openFrom, sealFor, tryHarder } from "./auth/legacy_packet.ts";
 
 const ETH_HEADER = 14;
+/** tinc's MTU: the largest VPN frame (Ethernet header and a VLAN tag included). */
+const MTU = 1518;
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;
 const ETHERTYPE_ARP = 0x0806;
@@ -35,7 +40,9 @@ const REQ_KEY_INTERVAL = 10_000;
  * arrived as PACKET: they keep travelling over TCP (tinc's priority −1).
  */
 export function routeFrame(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
-  if (frame.length < ETH_HEADER) return core.drop("frame shorter than an Ethernet header", { from: source.name });
+  if (frame.length < ETH_HEADER) {
+    return core.drop("frame shorter than an Ethernet header", { from: source.name });
+  }
   core.flushGraph();
   switch (core.config.mode) {
     case "hub":
@@ -55,13 +62,25 @@ function routeIp(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boo
     if (dst[0]! >= 224 || (dst[0] === 255 && dst[1] === 255 && dst[2] === 255 && dst[3] === 255)) {
       return broadcastFrame(core, source, frame, viaTcp);
     }
-    return unicast(core, source, frame, viaTcp, core.subnetIndex.lookup(core.nodes.values(), "ipv4", dst)?.owner);
+    return unicast(
+      core,
+      source,
+      frame,
+      viaTcp,
+      core.subnetIndex.lookup(core.nodes.values(), "ipv4", dst)?.owner,
+    );
   }
   if (type === ETHERTYPE_IPV6) {
     if (frame.length < ETH_HEADER + 40) return core.drop("truncated IPv6 packet");
     const dst = frame.subarray(38, 54);
     if (dst[0] === 0xff) return broadcastFrame(core, source, frame, viaTcp);
-    return unicast(core, source, frame, viaTcp, core.subnetIndex.lookup(core.nodes.values(), "ipv6", dst)?.owner);
+    return unicast(
+      core,
+      source,
+      frame,
+      viaTcp,
+      core.subnetIndex.lookup(core.nodes.values(), "ipv6", dst)?.owner,
+    );
   }
   if (type === ETHERTYPE_ARP) return core.drop("ARP replies are not implemented yet");
   return core.drop(`unknown ethertype ${type.toString(16)}`);
@@ -122,14 +141,18 @@ export function sendFrame(core: NodeCore, n: NodeRec, frame: Uint8Array, viaTcp:
   sendUdp(core, via, frame);
 }
 
-/** tinc's send_udppacket: needs a valid key (else REQ_KEY and TCP via the nexthop). */
-function sendUdp(core: NodeCore, n: NodeRec, frame: Uint8Array): void {
+/**
+ * tinc's send_udppacket: needs a valid key (else REQ_KEY and TCP via the nexthop). With
+ * PMTU_DISCOVERY, frames longer than the node's minmtu go over TCP (before the first probe
+ * reply minmtu is 0, so all of them do); probes themselves are exempt.
+ */
+function sendUdp(core: NodeCore, n: NodeRec, frame: Uint8Array, probe = false): void {
   const tcpFallback = (): void => {
     const c = n.nexthop?.conn;
     if (c === undefined) return core.drop("no meta connection toward destination", { to: n.name });
     sendTcpPacket(core, c, frame);
   };
-  if (!n.validKey) {
+  if (!n.validKey || n.outCodec === undefined) {
     if (n.lastReqKey + REQ_KEY_INTERVAL <= core.now) {
       sendReqKey(core, n);
       n.lastReqKey = core.now;
@@ -137,12 +160,10 @@ function sendUdp(core: NodeCore, n: NodeRec, frame: Uint8Array): void {
     }
     return tcpFallback();
   }
-  if ((n.options & OPTION_PMTU_DISCOVERY) !== 0) return tcpFallback();
+  if (!probe && (n.options & OPTION_PMTU_DISCOVERY) !== 0 && frame.length > n.minmtu) return tcpFallback();
   if (n.udp === undefined) return tcpFallback();
-  n.sentSeqno = (n.sentSeqno + 1) >>> 0;
-  const datagram = new Uint8Array(4 + frame.length);
-  new DataView(datagram.buffer).setUint32(0, n.sentSeqno);
-  datagram.set(frame, 4);
+  const datagram = sealFor(n, frame);
+  if (datagram === undefined) return tcpFallback();
   core.fx.sendUdp(n.udp, datagram);
 }
 
@@ -156,7 +177,9 @@ export function broadcastFrame(core: NodeCore, source: NodeRec, frame: Uint8Arra
   if (core.config.tunnelServer || core.config.broadcast === "no") return;
   if (core.config.broadcast === "direct") {
     if (source !== core.myself) return;
-    for (const c of core.conns.values()) if (c.phase === "active" && c.node) sendFrame(core, c.node, frame, viaTcp);
+    for (const c of core.conns.values()) {
+      if (c.phase === "active" && c.node) sendFrame(core, c.node, frame, viaTcp);
+    }
     return;
   }
   const back = source.nexthop?.conn;
@@ -165,20 +188,28 @@ export function broadcastFrame(core: NodeCore, source: NodeRec, frame: Uint8Arra
   }
 }
 
-/** A datagram from `from`: known sender, key issued, seqno, then route (or echo a probe). */
+/**
+ * A datagram from `from`: find the sender (by address, else by MAC), open it under the key we
+ * issued, then route it or handle it as a PMTU probe (ethertype 0: byte 0 = 0 asks for an echo
+ * of the same length with byte 0 = 1; a non-zero byte 0 is a reply and raises minmtu).
+ */
 export function receiveUdp(core: NodeCore, from: SockAddr, datagram: Uint8Array): void {
-  const n = core.nodeByUdp.get(addrKey(from));
-  if (n === undefined) return core.drop("UDP packet from unknown source", { from: addrKey(from) });
-  if (!n.inKey) return core.drop("UDP packet from a node that has not got our key", { from: n.name });
-  if (datagram.length < 4) return core.drop("UDP packet too short", { from: n.name });
-  if (datagram.length - 4 > MAX_FRAME) return core.drop("UDP packet too long", { from: n.name });
-  const seqno = new DataView(datagram.buffer, datagram.byteOffset, 4).getUint32(0);
-  if (seqno > n.receivedSeqno) n.receivedSeqno = seqno;
-  const frame = datagram.slice(4);
+  if (datagram.length > MAX_FRAME) return core.drop("UDP packet too long", { from: addrKey(from) });
+  let n = core.nodeByUdp.get(addrKey(from));
+  if (n === undefined) {
+    n = tryHarder(core, from, datagram);
+    if (n === undefined) return core.drop("UDP packet from unknown source", { from: addrKey(from) });
+    core.setUdp(n, { host: from.host, port: from.port });
+  }
+  const opened = openFrom(n, datagram);
+  if ("drop" in opened) return core.drop(opened.drop, { from: n.name });
+  const frame = opened.frame.slice();
   if (frame.length >= ETH_HEADER && frame[12] === 0 && frame[13] === 0) {
     if (frame[0] === 0) {
       frame[0] = 1;
-      sendUdp(core, n, frame);
+      sendUdp(core, n, frame, true);
+    } else {
+      n.minmtu = Math.max(n.minmtu, Math.min(frame.length, MTU));
     }
     return;
   }

@@ -41,9 +41,26 @@ export class LineFramer {
   private buf = new Uint8Array(0);
   private start = 0;
   private rawWanted = 0;
+  private transform: ((bytes: Uint8Array) => Uint8Array) | undefined;
+
+  /**
+   * From here on every byte not yet cut goes through `transform` (tinc 1.0 decrypts the peer's
+   * stream from the byte after its METAKEY line, including bytes already read with that line).
+   * The transform must return as many bytes as it is given.
+   */
+  setTransform(transform: (bytes: Uint8Array) => Uint8Array): void {
+    this.transform = transform;
+    if (this.buf.length > this.start) {
+      const rest = transform(this.buf.subarray(this.start));
+      this.buf = rest.slice();
+      this.start = 0;
+    }
+  }
 
   /** Appends received bytes. */
-  push(bytes: Uint8Array): void {
+  push(input: Uint8Array): void {
+    if (input.length === 0) return;
+    const bytes = this.transform !== undefined ? this.transform(input) : input;
     const pending = this.buf.length - this.start;
     if (pending === 0) {
       this.buf = bytes.slice();

@@ -6,6 +6,7 @@
  */
 import { LineFramer } from "./framing.ts";
 import { BypassAuthenticator } from "./auth/bypass.ts";
+import { legacyAuthContext, LegacyAuthenticator } from "./auth/legacy.ts";
 import type { NodeCore } from "./core.ts";
 import { LogLevel, type SockAddr } from "./effects.ts";
 import type { Connection, Outgoing } from "./world.ts";
@@ -13,7 +14,12 @@ import type { Connection, Outgoing } from "./world.ts";
 const NUMERIC_HOST = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 
 /** A fresh connection record for a dialled or accepted socket. */
-export function newConnection(core: NodeCore, id: number, address: SockAddr, outgoing?: Outgoing): Connection {
+export function newConnection(
+  core: NodeCore,
+  id: number,
+  address: SockAddr,
+  outgoing?: Outgoing,
+): Connection {
   const c: Connection = {
     id,
     address,
@@ -26,7 +32,9 @@ export function newConnection(core: NodeCore, id: number, address: SockAddr, out
     options: 0,
     mst: false,
     framer: new LineFramer(),
-    auth: new BypassAuthenticator(),
+    auth: core.config.bypassSecurity
+      ? new BypassAuthenticator()
+      : new LegacyAuthenticator(legacyAuthContext(core.config, core.rng)),
     peerMinor: 0,
   };
   if (outgoing !== undefined) c.outgoing = outgoing;
@@ -88,7 +96,10 @@ export function dialNext(core: NodeCore, out: Outgoing): void {
 export function retryOutgoing(core: NodeCore, out: Outgoing): void {
   out.timeout = Math.min(out.timeout + 5, core.config.maxTimeout);
   out.retryAt = core.now + out.timeout * 1000;
-  core.log(LogLevel.connections, "Trying to re-establish outgoing connection", { peer: out.name, in: out.timeout });
+  core.log(LogLevel.connections, "Trying to re-establish outgoing connection", {
+    peer: out.name,
+    in: out.timeout,
+  });
 }
 
 /** What happens when an outgoing connection is gone: next address, or back off and retry. */

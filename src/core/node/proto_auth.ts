@@ -4,7 +4,12 @@
  * connection: send_everything, the edge myself→peer, its broadcast, graph().
  * @module
  */
-import { OPTION_CLAMP_MSS, OPTION_INDIRECT, OPTION_PMTU_DISCOVERY, OPTION_TCPONLY } from "../meta/requests.ts";
+import {
+  OPTION_CLAMP_MSS,
+  OPTION_INDIRECT,
+  OPTION_PMTU_DISCOVERY,
+  OPTION_TCPONLY,
+} from "../meta/requests.ts";
 import { type Request, RequestCode } from "../meta/requests.ts";
 import { type NodeCore, sortedSubnets } from "./core.ts";
 import { LogLevel } from "./effects.ts";
@@ -12,6 +17,7 @@ import { type Handler, OK, type Outcome, refused } from "./handler.ts";
 import { sortedEdges } from "./routes.ts";
 import { isValidName } from "./wire.ts";
 import { byName, type Connection, type EdgeRec } from "./world.ts";
+import type { AuthStep } from "./auth/authenticator.ts";
 
 /** The protocol version we speak: tinc 1.0's 17. */
 export const PROTOCOL_MAJOR = 17;
@@ -21,8 +27,9 @@ export function sendId(core: NodeCore, c: Connection): void {
 }
 
 /** Runs an authenticator step: send its lines, move the gate, or refuse. */
-function applyAuthStep(core: NodeCore, c: Connection, step: { send: string[]; expect: RequestCode; refuse?: string }): Outcome {
+function applyAuthStep(core: NodeCore, c: Connection, step: AuthStep): Outcome {
   if (step.refuse !== undefined) return refused(step.refuse);
+  if (step.decryptFollowing !== undefined) c.framer.setTransform(step.decryptFollowing);
   for (const line of step.send) core.sendLine(c, line);
   c.allow = step.expect;
   if (step.expect === RequestCode.ACK) sendAck(core, c);
@@ -39,7 +46,9 @@ export const handleId: Handler<Extract<Request, { code: RequestCode.ID }>> = (co
   if (c.outgoing !== undefined && req.name !== c.outgoing.name) {
     return refused(`peer is ${req.name} instead of ${c.outgoing.name}`);
   }
-  if (req.major !== PROTOCOL_MAJOR) return refused(`peer uses incompatible version ${req.major}.${req.minor}`);
+  if (req.major !== PROTOCOL_MAJOR) {
+    return refused(`peer uses incompatible version ${req.major}.${req.minor}`);
+  }
   if (!core.config.hosts.has(req.name)) return refused(`no hosts file for ${req.name}`);
   c.name = req.name;
   c.peerMinor = req.minor;
@@ -60,7 +69,9 @@ export function sendAck(core: NodeCore, c: Connection): void {
   c.estimatedWeight = host?.weight ?? Math.max(0, Math.trunc(core.now - c.created));
   let options = 0;
   if (host?.indirectData || (core.myself.options & OPTION_INDIRECT) !== 0) options |= OPTION_INDIRECT;
-  if (host?.tcpOnly || (core.myself.options & OPTION_TCPONLY) !== 0) options |= OPTION_TCPONLY | OPTION_INDIRECT;
+  if (host?.tcpOnly || (core.myself.options & OPTION_TCPONLY) !== 0) {
+    options |= OPTION_TCPONLY | OPTION_INDIRECT;
+  }
   if (host?.clampMss ?? (core.myself.options & OPTION_CLAMP_MSS) !== 0) options |= OPTION_CLAMP_MSS;
   c.options = options;
   core.sendLine(c, `${RequestCode.ACK} ${core.config.port} ${c.estimatedWeight} ${options.toString(16)}`);
@@ -91,10 +102,13 @@ export const handleAck: Handler<Extract<Request, { code: RequestCode.ACK }>> = (
   if (n === undefined) return refused("node table full");
   if (n.conn !== undefined && n.conn !== c) {
     const old = n.conn;
-    core.log(LogLevel.connections, "Established a second connection, closing old connection", { peer: n.name });
+    core.log(LogLevel.connections, "Established a second connection, closing old connection", {
+      peer: n.name,
+    });
     if (old.outgoing !== undefined) {
-      if (c.outgoing !== undefined) core.log(LogLevel.basic, "Two outgoing connections to the same node!", {});
-      else {
+      if (c.outgoing !== undefined) {
+        core.log(LogLevel.basic, "Two outgoing connections to the same node!", {});
+      } else {
         c.outgoing = old.outgoing;
         c.outgoing.conn = c;
       }

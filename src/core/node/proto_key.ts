@@ -1,7 +1,8 @@
 /**
  * KEY_CHANGED, REQ_KEY and ANS_KEY (tinc's protocol_key.c). Keys are per ordered pair and
- * chosen by the receiver. With Cipher and Digest none (the only packet crypto wired so far)
- * the key is one random byte and the datagram is `seqno ‖ frame`.
+ * chosen by the receiver, with our configured packet settings (auth/legacy_packet.ts).
+ * A hop forwarding an ANS_KEY without an address appends the originator's UDP address when it
+ * knows it and has a working path MTU toward the recipient (tinc's `to->minmtu`).
  *
  * ```
  *  14 NONCE ORIGIN
@@ -16,19 +17,17 @@ import { LogLevel } from "./effects.ts";
 import { type Handler, ignored, OK, refused } from "./handler.ts";
 import { formatRequestLine, isValidName } from "./wire.ts";
 import type { NodeRec } from "./world.ts";
+import { acceptSendKey, issueReceiveKey } from "./auth/legacy_packet.ts";
 
 type KeyChanged = Extract<Request, { code: RequestCode.KEY_CHANGED }>;
 type ReqKey = Extract<Request, { code: RequestCode.REQ_KEY }>;
 type AnsKey = Extract<Request, { code: RequestCode.ANS_KEY }>;
 
-/** Cipher NID 0: no packet encryption (tinc's Cipher = none), which wants a 1-byte key. */
-export const CIPHER_NONE = 0;
-export const DIGEST_NONE = 0;
-const HEX = /^[0-9a-fA-F]*$/;
-
 /** Broadcasts `14 NONCE MYNAME`: everyone must ask us for a new key. */
 export function sendKeyChanged(core: NodeCore): void {
-  core.broadcastLine(formatRequestLine({ code: RequestCode.KEY_CHANGED, nonce: core.nonce(), origin: core.myself.name }));
+  core.broadcastLine(
+    formatRequestLine({ code: RequestCode.KEY_CHANGED, nonce: core.nonce(), origin: core.myself.name }),
+  );
 }
 
 /** Asks `to` for the key we must use to send to it, via its nexthop. */
@@ -42,8 +41,8 @@ export function sendReqKey(core: NodeCore, to: NodeRec): void {
 }
 
 /**
- * Issues `to` a fresh key for its traffic toward us (null cipher: one random byte) and resets
- * our receive state for it.
+ * Issues `to` a fresh key for its traffic toward us and resets our receive state for it (the
+ * old key stops working at once, as in tinc).
  */
 export function sendAnsKey(core: NodeCore, to: NodeRec): void {
   const c = to.nexthop?.conn;
@@ -51,20 +50,22 @@ export function sendAnsKey(core: NodeCore, to: NodeRec): void {
     core.log(LogLevel.requests, "No connection toward node for ANS_KEY", { node: to.name });
     return;
   }
-  const key = (core.rng.nextU32() & 0xff).toString(16).toUpperCase().padStart(2, "0");
-  to.inKey = true;
-  to.receivedSeqno = 0;
+  const issued = issueReceiveKey(core, to);
+  if (!issued.ok) {
+    core.log(LogLevel.basic, "Cannot issue a packet key", { node: to.name, reason: issued.reason });
+    return;
+  }
   core.sendLine(
     c,
     formatRequestLine({
       code: RequestCode.ANS_KEY,
       from: core.myself.name,
       to: to.name,
-      key,
-      cipher: CIPHER_NONE,
-      digest: DIGEST_NONE,
-      macLength: 0,
-      compression: 0,
+      key: issued.value.keyHex,
+      cipher: issued.value.cipher,
+      digest: issued.value.digest,
+      macLength: issued.value.macLength,
+      compression: issued.value.compression,
     }),
   );
 }
@@ -92,7 +93,9 @@ export const handleReqKey: Handler<ReqKey> = (core, _c, req, line) => {
   }
   if (core.config.tunnelServer) return ignored("tunnel server: not forwarding REQ_KEY");
   core.flushGraph();
-  if (!to.reachable || to.nexthop?.conn === undefined) return ignored("REQ_KEY for an unreachable destination");
+  if (!to.reachable || to.nexthop?.conn === undefined) {
+    return ignored("REQ_KEY for an unreachable destination");
+  }
   core.sendLine(to.nexthop.conn, line);
   return OK;
 };
@@ -106,20 +109,22 @@ export const handleAnsKey: Handler<AnsKey> = (core, _c, req, line) => {
   if (to !== core.myself) {
     if (core.config.tunnelServer) return ignored("tunnel server: not forwarding ANS_KEY");
     core.flushGraph();
-    if (!to.reachable || to.nexthop?.conn === undefined) return ignored("ANS_KEY for an unreachable destination");
+    if (!to.reachable || to.nexthop?.conn === undefined) {
+      return ignored("ANS_KEY for an unreachable destination");
+    }
+    if (req.address === undefined && from.udp !== undefined && to.minmtu > 0) {
+      core.log(LogLevel.requests, "Appending reflexive UDP address to ANS_KEY", {
+        from: from.name,
+        to: to.name,
+      });
+      core.sendLine(to.nexthop.conn, `${line} ${from.udp.host} ${from.udp.port}`);
+      return OK;
+    }
     core.sendLine(to.nexthop.conn, line);
     return OK;
   }
-  if (!HEX.test(req.key) || req.key.length % 2 !== 0) return ignored("ANS_KEY key is not hex");
-  if (req.cipher !== CIPHER_NONE) return ignored(`ANS_KEY cipher ${req.cipher} not supported yet`);
-  if (req.key.length !== 2) return ignored("ANS_KEY with cipher none needs a 1-byte key");
-  if (req.digest !== DIGEST_NONE) return ignored(`ANS_KEY digest ${req.digest} not supported yet`);
-  if (req.macLength !== 0) return ignored("ANS_KEY MAC length must be 0 without a digest");
-  if (req.compression < 0 || req.compression > 11) return ignored("ANS_KEY compression out of range");
-  if (req.compression !== 0) return ignored(`ANS_KEY compression ${req.compression} not supported yet`);
-  from.validKey = true;
-  from.waitingForKey = false;
-  from.sentSeqno = 0;
+  const accepted = acceptSendKey(core, from, req);
+  if (!accepted.ok) return ignored(`unusable key from ${from.name}: ${accepted.reason}`);
   if (req.address !== undefined && req.port !== undefined && /^[0-9]+$/.test(req.port)) {
     const port = Number(req.port);
     if (port <= 65535) core.setUdp(from, { host: req.address, port });

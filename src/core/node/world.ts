@@ -9,6 +9,8 @@ import type { RequestCode } from "../meta/requests.ts";
 import type { ConnId, SockAddr } from "./effects.ts";
 import type { Authenticator } from "./auth/authenticator.ts";
 import type { LineFramer } from "./framing.ts";
+import type { LegacyPacketCodec } from "../crypto/legacy/packet.ts";
+import type { LegacyReplayWindow } from "../crypto/legacy/replay_window.ts";
 
 /** A directed edge FROM→TO as announced in ADD_EDGE. */
 export interface EdgeRec {
@@ -49,13 +51,23 @@ export interface NodeRec {
   options: number;
   /** UDP address: from the edge leading here, or from ANS_KEY. */
   udp?: SockAddr;
-  // Keys (null cipher): validKey = we may send to it over UDP; inKey = we issued it a key.
+  // Keys: validKey = we may send to it over UDP; inKey = we issued it a key (still valid).
   validKey: boolean;
   waitingForKey: boolean;
   lastReqKey: number;
   inKey: boolean;
   sentSeqno: number;
   receivedSeqno: number;
+  /** Seals what we send to this node: the key and parameters from its ANS_KEY. */
+  outCodec?: LegacyPacketCodec;
+  /** Compression level the node asked for in its ANS_KEY. */
+  outCompression: number;
+  /** Opens what this node sends us: the key we issued in our ANS_KEY. */
+  inCodec?: LegacyPacketCodec;
+  /** Replay state for inCodec, reset whenever we issue a key. */
+  replay?: LegacyReplayWindow;
+  /** PMTU: the largest probe size this node echoed (0 before any reply). */
+  minmtu: number;
 }
 
 /** Where a connection stands in the gate ID → METAKEY → CHALLENGE → CHAL_REPLY → ACK → ALL. */
@@ -116,6 +128,8 @@ export function newNode(name: string): NodeRec {
     inKey: false,
     sentSeqno: 0,
     receivedSeqno: 0,
+    outCompression: 0,
+    minmtu: 0,
   };
 }
 

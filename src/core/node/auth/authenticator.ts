@@ -16,6 +16,11 @@ export interface AuthStep {
   expect: RequestCode;
   /** When set, refuse the connection with this reason. */
   refuse?: string;
+  /**
+   * When set, every received byte after the line just handled goes through this transform
+   * (legacy: the CFB decryption that starts right after the peer's METAKEY line).
+   */
+  decryptFollowing?: (bytes: Uint8Array) => Uint8Array;
 }
 
 export interface Authenticator {

@@ -1,0 +1,174 @@
+/**
+ * tinc 1.0's packet keys (spec 1.0 §4.1, §4.3, §4.6, §5): per ordered pair, chosen by the
+ * receiver. We issue each node the key it must use to send to us (ANS_KEY, our Cipher, Digest,
+ * MACLength and Compression) and keep a replay window for it; the node's ANS_KEY gives us the
+ * key for our traffic toward it. Codecs come from the LegacyCryptoProvider port, so the runtime
+ * can substitute its native implementation.
+ *
+ * ```
+ *   16 FROM TO KEYHEX CIPHER DIGEST MACLEN COMP [ADDR PORT]
+ *                KEYHEX = key ‖ IV (1 random byte for cipher none)
+ *
+ *   datagram = E(key, IV, SEQNO ‖ frame) ‖ HMAC(key ‖ IV, E)[0, MACLEN)
+ * ```
+ * Compression (zlib 1-9, LZO 10-11) is not implemented: we announce 0, and an ANS_KEY that asks
+ * us to compress is refused (logged), so traffic toward that node stays on TCP.
+ * @module
+ */
+import { cipherByNid } from "../../crypto/legacy/nid.ts";
+import {
+  newPacketKeyMaterial,
+  packetKeyMaterialHex,
+  parsePacketKeyMaterial,
+} from "../../crypto/legacy/key_material.ts";
+import { receiveLegacyPacket } from "../../crypto/legacy/receive.ts";
+import { LegacyReplayWindow } from "../../crypto/legacy/replay_window.ts";
+import { err, ok, type Result } from "../../crypto/legacy/result.ts";
+import { randomBytesFrom } from "../../crypto/legacy/rsa_keygen.ts";
+import type { NodeCore } from "../core.ts";
+import { addrKey, LogLevel, type SockAddr } from "../effects.ts";
+import { byName, type EdgeRec, type NodeRec } from "../world.ts";
+
+/** The fields of an ANS_KEY we send. */
+export interface IssuedKey {
+  keyHex: string;
+  cipher: number;
+  digest: number;
+  macLength: number;
+  compression: number;
+}
+
+/** What an ANS_KEY we received offers for our traffic toward its sender. */
+export interface OfferedKey {
+  key: string;
+  cipher: number;
+  digest: number;
+  macLength: number;
+  compression: number;
+}
+
+/** Compression levels we can produce and undo (none only). */
+const SUPPORTED_COMPRESSION = 0;
+
+/**
+ * Draws a fresh key for `n`'s traffic to us under our packet settings, installs it with a reset
+ * replay window, and returns the ANS_KEY fields. Fails only on a bad local configuration.
+ */
+export function issueReceiveKey(core: NodeCore, n: NodeRec): Result<IssuedKey> {
+  const settings = core.config.packet;
+  const cipher = cipherByNid(settings.cipher);
+  if (!cipher.ok) return err(`our Cipher: ${cipher.reason}`);
+  const material = newPacketKeyMaterial(cipher.value, randomBytesFrom(core.rng));
+  const codec = core.config.legacyCrypto.createPacketCodec({
+    cipherNid: settings.cipher,
+    digestNid: settings.digest,
+    macLength: settings.macLength,
+    keyMaterial: material,
+  });
+  if (!codec.ok) return err(`our packet settings: ${codec.reason}`);
+  if (settings.compression !== SUPPORTED_COMPRESSION) {
+    core.log(LogLevel.basic, "Compression is not supported; announcing none", {
+      level: settings.compression,
+    });
+  }
+  n.inCodec = codec.value;
+  if (n.replay === undefined || n.replay.bytes !== settings.replayWindow) {
+    n.replay = new LegacyReplayWindow(settings.replayWindow);
+  } else n.replay.reset();
+  n.inKey = true;
+  n.receivedSeqno = 0;
+  return ok({
+    keyHex: packetKeyMaterialHex(material),
+    cipher: settings.cipher,
+    digest: settings.digest,
+    macLength: codec.value.macLength,
+    compression: SUPPORTED_COMPRESSION,
+  });
+}
+
+/**
+ * Checks an ANS_KEY as ans_key_h does (known NIDs, key+IV length, MAC length, compression) and
+ * on success makes it the key for our traffic toward `n`, starting again at seqno 1.
+ */
+export function acceptSendKey(core: NodeCore, n: NodeRec, offer: OfferedKey): Result<true> {
+  n.validKey = false;
+  const material = parsePacketKeyMaterial(offer.key, offer.cipher);
+  if (!material.ok) return material;
+  if (offer.compression < 0 || offer.compression > 11) {
+    return err(`compression level ${offer.compression} out of range`);
+  }
+  if (offer.compression !== SUPPORTED_COMPRESSION) {
+    return err(`compression level ${offer.compression} is not supported`);
+  }
+  const codec = core.config.legacyCrypto.createPacketCodec({
+    cipherNid: offer.cipher,
+    digestNid: offer.digest,
+    macLength: offer.macLength,
+    keyMaterial: material.value,
+  });
+  if (!codec.ok) return codec;
+  n.outCodec = codec.value;
+  n.outCompression = offer.compression;
+  n.sentSeqno = 0;
+  n.validKey = true;
+  n.waitingForKey = false;
+  return ok(true);
+}
+
+/** Seals a frame for `n` with the next seqno (the first after a key is 1); undefined without a key. */
+export function sealFor(n: NodeRec, frame: Uint8Array): Uint8Array | undefined {
+  if (!n.validKey || n.outCodec === undefined) return undefined;
+  n.sentSeqno = (n.sentSeqno + 1) >>> 0;
+  return n.outCodec.seal(n.sentSeqno, frame);
+}
+
+/** Opens a datagram from `n`: MAC, decrypt, replay check, commit; a drop reason otherwise. */
+export function openFrom(n: NodeRec, datagram: Uint8Array): { frame: Uint8Array } | { drop: string } {
+  if (!n.inKey || n.inCodec === undefined || n.replay === undefined) {
+    return { drop: "UDP packet from a node that has not got our key" };
+  }
+  const r = receiveLegacyPacket(n.inCodec, n.replay, datagram);
+  if (!r.ok) return { drop: `UDP packet rejected: ${r.reason}` };
+  if (r.seqno > n.receivedSeqno) n.receivedSeqno = r.seqno;
+  return { frame: r.frame };
+}
+
+/** Datagram overhead of a codec beyond the frame, for PMTU arithmetic. */
+export function sealedLength(n: NodeRec, frameLength: number): number {
+  return n.outCodec?.sealedLength(frameLength) ?? 4 + frameLength;
+}
+
+const lastHardTry = new WeakMap<NodeCore, number>();
+
+/**
+ * tinc's try_harder: a datagram from an address no node has. Walk the edges in weight order
+ * and test the MAC with the key we issued to each edge's destination; the first match is the
+ * sender. A full walk runs at most once per second; other attempts in the same second test only
+ * edges whose address is the datagram's source IP. Without a MAC nothing can match.
+ */
+export function tryHarder(core: NodeCore, from: SockAddr, datagram: Uint8Array): NodeRec | undefined {
+  const second = Math.floor(core.now / 1000);
+  const recent = lastHardTry.get(core) === second;
+  const edges: EdgeRec[] = [];
+  for (const n of core.nodes.values()) for (const e of n.edges.values()) edges.push(e);
+  edges.sort((a, b) =>
+    a.weight - b.weight || byName(a.from.name, b.from.name) || byName(a.to.name, b.to.name)
+  );
+  let found: NodeRec | undefined;
+  for (const e of edges) {
+    if (e.to === core.myself) continue;
+    if (recent && e.address !== from.host) continue;
+    const codec = e.to.inCodec;
+    if (!e.to.inKey || codec === undefined || !codec.verifyMac(datagram)) continue;
+    found = e.to;
+    break;
+  }
+  lastHardTry.set(core, second);
+  if (found !== undefined) {
+    core.log(LogLevel.traffic, "Learned UDP address of node from a matching MAC", {
+      node: found.name,
+      address: addrKey(from),
+    });
+  }
+  return found;
+}
