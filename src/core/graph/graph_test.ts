@@ -1,0 +1,500 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { diffReachability, type EdgeInfo, MeshGraph, type RouteTable } from "./graph.ts";
+
+const INDIRECT = 1;
+
+function edge(from: string, to: string, weight = 10, options = 0): EdgeInfo {
+  return { from, to, address: "192.0.2.1", port: "655", options, weight };
+}
+
+/** Adds both directions of a link (same weight and options unless given). */
+function link(g: MeshGraph, a: string, b: string, weight = 10, options = 0, weightBack = weight): void {
+  g.addEdge(edge(a, b, weight, options));
+  g.addEdge(edge(b, a, weightBack, options));
+}
+
+/** `name: nexthop/via/distance` for every node, unreachable ones as `name: -`. */
+function summary(table: RouteTable): string[] {
+  return table.routes.map((r) =>
+    r.reachable
+      ? `${r.name}: ${r.nexthop}/${r.via}/${r.distance}${r.indirect ? " indirect" : ""}`
+      : `${r.name}: -`
+  );
+}
+
+function mstPairs(table: RouteTable): string[] {
+  return table.mst.map((e) => (e.from < e.to ? `${e.from}-${e.to}` : `${e.to}-${e.from}`)).sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oracles, written here without the module's code.
+
+interface PlainEdge {
+  from: string;
+  to: string;
+  weight: number;
+  options: number;
+}
+
+const strcmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function usableEdges(edges: PlainEdge[]): PlainEdge[] {
+  const present = new Set(edges.map((e) => `${e.from}>${e.to}`));
+  return edges.filter((e) => present.has(`${e.to}>${e.from}`));
+}
+
+/**
+ * Plain BFS over the true topology (edges with a reverse, options ignored): hop counts, and the
+ * order in which nodes are first reached (each node's edges in destination-name order).
+ */
+function plainBfs(myself: string, usable: PlainEdge[]): { hops: Map<string, number>; order: string[] } {
+  const hops = new Map<string, number>([[myself, 0]]);
+  const order = [myself];
+  for (let i = 0; i < order.length; i++) {
+    const n = order[i]!;
+    const out = usable.filter((e) => e.from === n).sort((a, b) => strcmp(a.to, b.to));
+    for (const e of out) {
+      if (hops.has(e.to)) continue;
+      hops.set(e.to, hops.get(n)! + 1);
+      order.push(e.to);
+    }
+  }
+  return { hops, order };
+}
+
+/**
+ * Shortest paths by (hops, weighted distance), layer by layer; among equally good parents the
+ * one reached first by the plain BFS wins. Meant for graphs without INDIRECT edges.
+ */
+function layeredRoutes(
+  myself: string,
+  usable: PlainEdge[],
+): Map<string, { hops: number; weighted: number; nexthop: string }> {
+  const { hops, order } = plainBfs(myself, usable);
+  const rank = new Map(order.map((n, i) => [n, i]));
+  const best = new Map<string, { hops: number; weighted: number; nexthop: string }>();
+  best.set(myself, { hops: 0, weighted: 0, nexthop: myself });
+  for (const x of order) {
+    if (x === myself) continue;
+    const h = hops.get(x)!;
+    const parents = usable
+      .filter((e) => e.to === x && hops.get(e.from) === h - 1)
+      .map((e) => ({ p: e.from, w: best.get(e.from)!.weighted + e.weight }))
+      .sort((a, b) => a.w - b.w || rank.get(a.p)! - rank.get(b.p)!);
+    const chosen = parents[0]!;
+    best.set(x, {
+      hops: h,
+      weighted: chosen.w,
+      nexthop: chosen.p === myself ? x : best.get(chosen.p)!.nexthop,
+    });
+  }
+  return best;
+}
+
+/** The spec's BFS rules (§6 plus tinc 1.1's equal-hop tie rule), transcribed naively. */
+function ruleRoutes(myself: string, nodes: string[], edges: PlainEdge[]) {
+  const usable = usableEdges(edges);
+  const st = new Map(nodes.map((n) => [n, {
+    visited: false,
+    indirect: true,
+    distance: -1,
+    weighted: 0,
+    nexthop: "",
+    via: "",
+    options: 0,
+  }]));
+  const me = st.get(myself)!;
+  Object.assign(me, { visited: true, indirect: false, distance: 0, nexthop: myself, via: myself });
+  const queue = [myself];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    const n = st.get(name)!;
+    const out = usable.filter((e) => e.from === name).sort((a, b) => strcmp(a.to, b.to));
+    for (const e of out) {
+      if (e.to === myself) continue;
+      const x = st.get(e.to)!;
+      const ind = n.indirect || (e.options & INDIRECT) !== 0;
+      const sameHops = x.distance === n.distance + 1;
+      const skip = x.visited && (!x.indirect || ind) && (!sameHops || x.weighted <= n.weighted + e.weight);
+      if (skip) continue;
+      if (!x.visited || (sameHops && x.weighted > n.weighted + e.weight)) {
+        x.nexthop = name === myself ? e.to : n.nexthop;
+        x.weighted = n.weighted + e.weight;
+      }
+      x.visited = true;
+      x.indirect = ind;
+      x.via = ind ? n.via : e.to;
+      x.options = e.options;
+      x.distance = n.distance + 1;
+      queue.push(e.to);
+    }
+  }
+  return st;
+}
+
+/** tinc's broadcast tree walk (spec §6), literally: restart from the head after an addition that
+ * followed a skipped edge. */
+function walkMst(edges: PlainEdge[], reachable: Set<string>): string[] {
+  const present = new Set(edges.map((e) => `${e.from}>${e.to}`));
+  const ordered = [...edges].sort((a, b) =>
+    a.weight - b.weight || strcmp(a.from, b.from) || strcmp(a.to, b.to)
+  );
+  const inTree = new Set<string>();
+  const seed = ordered.find((e) => reachable.has(e.from));
+  if (seed === undefined) return [];
+  inTree.add(seed.from);
+  const chosen: string[] = [];
+  let skipped = false;
+  for (let i = 0; i < ordered.length; i++) {
+    const e = ordered[i]!;
+    if (!present.has(`${e.to}>${e.from}`) || inTree.has(e.from) === inTree.has(e.to)) {
+      skipped = true;
+      continue;
+    }
+    inTree.add(e.from);
+    inTree.add(e.to);
+    chosen.push(e.from < e.to ? `${e.from}-${e.to}` : `${e.to}-${e.from}`);
+    if (skipped) {
+      skipped = false;
+      i = -1;
+    }
+  }
+  return chosen.sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random meshes.
+
+interface Mesh {
+  names: string[];
+  myself: string;
+  edges: PlainEdge[];
+}
+
+const meshArb = (indirectChance: number): fc.Arbitrary<Mesh> =>
+  fc.integer({ min: 1, max: 200 }).chain((n) =>
+    fc.record({
+      names: fc.uniqueArray(fc.stringMatching(/^[A-Za-z0-9_]{1,6}$/), { minLength: n, maxLength: n }),
+      parents: fc.array(fc.nat(), { minLength: n, maxLength: n }),
+      extra: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 2 * n, size: "max" }),
+      weights: fc.array(fc.constantFrom(0, 1, 2, 3, 5, 10, 10, 10), { minLength: 8 * n, maxLength: 8 * n }),
+      flags: fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 8 * n, maxLength: 8 * n }),
+      me: fc.nat(),
+    }).map(({ names, parents, extra, weights, flags, me }) => {
+      const pairs: [number, number][] = [];
+      // A random spanning tree keeps most of the mesh connected; extra links add cycles and ties.
+      for (let i = 1; i < n; i++) pairs.push([i, parents[i]! % i]);
+      for (const [a, b] of extra) if (a % n !== b % n) pairs.push([a % n, b % n]);
+      const edges = new Map<string, PlainEdge>();
+      let k = 0;
+      for (const [a, b] of pairs) {
+        for (const [from, to] of [[a, b], [b, a]] as const) {
+          const flag = flags[k % flags.length]!;
+          const weight = weights[k % weights.length]!;
+          k++;
+          // About one direction in 25 is missing: its pair is unusable.
+          if (flag < 4) continue;
+          const options = flag < 4 + indirectChance ? INDIRECT : 0;
+          edges.set(`${names[from]}>${names[to]}`, { from: names[from]!, to: names[to]!, weight, options });
+        }
+      }
+      return { names, myself: names[me % n]!, edges: [...edges.values()] };
+    })
+  );
+
+function buildGraph(mesh: Mesh): MeshGraph {
+  const g = new MeshGraph(mesh.myself);
+  for (const name of mesh.names) g.ensureNode(name);
+  for (const e of mesh.edges) g.addEdge(edge(e.from, e.to, e.weight, e.options));
+  return g;
+}
+
+describe("computeRoutes against plain BFS and Kruskal oracles", () => {
+  test("without INDIRECT: reachable set, hops, weighted distance, nexthop, via and MST", () => {
+    fc.assert(
+      fc.property(meshArb(0), (mesh) => {
+        const table = buildGraph(mesh).computeRoutes();
+        const usable = usableEdges(mesh.edges);
+        const best = layeredRoutes(mesh.myself, usable);
+        for (const r of table.routes) {
+          const want = best.get(r.name);
+          expect(r.reachable).toBe(want !== undefined);
+          if (want === undefined) continue;
+          expect({
+            name: r.name,
+            d: r.distance,
+            w: r.weightedDistance,
+            nh: r.nexthop,
+            via: r.via,
+            ind: r.indirect,
+          })
+            .toEqual({
+              name: r.name,
+              d: want.hops,
+              w: want.weighted,
+              nh: want.nexthop,
+              via: r.name,
+              ind: false,
+            });
+        }
+        expect(mstPairs(table)).toEqual(walkMst(mesh.edges, new Set(best.keys())));
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  test("with INDIRECT: the spec's rules, plus what plain BFS guarantees", () => {
+    fc.assert(
+      fc.property(meshArb(30), (mesh) => {
+        const table = buildGraph(mesh).computeRoutes();
+        expect(table.truncated).toBe(false);
+        const usable = usableEdges(mesh.edges);
+        const { hops } = plainBfs(mesh.myself, usable);
+        const directHops = plainBfs(mesh.myself, usable.filter((e) => (e.options & INDIRECT) === 0)).hops;
+        const rules = ruleRoutes(mesh.myself, mesh.names, mesh.edges);
+        const neighbours = new Set(usable.filter((e) => e.from === mesh.myself).map((e) => e.to));
+        for (const r of table.routes) {
+          const s = rules.get(r.name)!;
+          expect(r.reachable).toBe(hops.has(r.name));
+          expect(r.reachable).toBe(s.visited);
+          if (!r.reachable) continue;
+          expect({
+            name: r.name,
+            nh: r.nexthop,
+            via: r.via,
+            d: r.distance,
+            w: r.weightedDistance,
+            ind: r.indirect,
+          })
+            .toEqual({
+              name: r.name,
+              nh: s.nexthop,
+              via: s.via,
+              d: s.distance,
+              w: s.weighted,
+              ind: s.indirect,
+            });
+          expect(r.options).toBe(s.options);
+          // A direct route needs an all-direct path; the first hop is a neighbour of myself.
+          if (!r.indirect) expect(directHops.has(r.name)).toBe(true);
+          if (r.name !== mesh.myself) expect(neighbours.has(r.nexthop!)).toBe(true);
+          expect(r.distance).toBeGreaterThanOrEqual(hops.get(r.name)!);
+          expect(table.route(r.via!)?.reachable).toBe(true);
+        }
+        const pairs = mstPairs(table);
+        expect(pairs).toEqual(walkMst(mesh.edges, new Set(hops.keys())));
+        expect(pairs.length).toBe(Math.max(0, hops.size - 1));
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  test("incremental changes (add, update, delete, purge) give the same result as a fresh build", () => {
+    fc.assert(
+      fc.property(
+        meshArb(20),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(3)), { maxLength: 60 }),
+        (mesh, ops) => {
+          const g = buildGraph(mesh);
+          const live = new Map(mesh.edges.map((e) => [`${e.from}>${e.to}`, { ...e }]));
+          const names = new Set(mesh.names);
+          for (const [a, b, kind] of ops) {
+            const list = [...live.values()];
+            if (kind === 0 && list.length > 0) {
+              const e = list[a % list.length]!;
+              g.deleteEdge(e.from, e.to);
+              live.delete(`${e.from}>${e.to}`);
+            } else if (kind === 1 && list.length > 0) {
+              const e = list[a % list.length]!;
+              e.weight = b % 7;
+              e.options = b % 3 === 0 ? INDIRECT : 0;
+              expect(g.updateEdge(edge(e.from, e.to, e.weight, e.options))).toBe(true);
+            } else if (kind === 2) {
+              const pool = [...names];
+              const from = pool[a % pool.length]!;
+              const to = pool[b % pool.length]!;
+              if (from === to) continue;
+              const e = { from, to, weight: (a + b) % 5, options: 0 };
+              g.addEdge(edge(from, to, e.weight));
+              live.set(`${from}>${to}`, e);
+            } else {
+              const victim = [...names][a % names.size]!;
+              if (victim === mesh.myself) continue;
+              expect(g.deleteNode(victim)).toBe(true);
+              names.delete(victim);
+              for (const [k, e] of live) if (e.from === victim || e.to === victim) live.delete(k);
+            }
+          }
+          const fresh = buildGraph({ names: [...names], myself: mesh.myself, edges: [...live.values()] });
+          expect(g.nodes()).toEqual(fresh.nodes());
+          expect(g.edgeCount).toBe(live.size);
+          const got = g.computeRoutes();
+          const want = fresh.computeRoutes();
+          expect(summary(got)).toEqual(summary(want));
+          expect(mstPairs(got)).toEqual(mstPairs(want));
+          const rules = ruleRoutes(mesh.myself, [...names], [...live.values()]);
+          for (const r of got.routes) expect(r.nexthop ?? "").toBe(rules.get(r.name)!.nexthop);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hand-drawn topologies. Links are both directions, weight 10, unless drawn otherwise.
+
+describe("hand-drawn topologies", () => {
+  test("chain  a — b — c — d  (seen from b)", () => {
+    const g = new MeshGraph("b");
+    link(g, "a", "b");
+    link(g, "b", "c");
+    link(g, "c", "d");
+    const t = g.computeRoutes();
+    expect(summary(t)).toEqual(["a: a/a/1", "b: b/b/0", "c: c/c/1", "d: c/d/2"]);
+    expect(mstPairs(t)).toEqual(["a-b", "b-c", "c-d"]);
+    expect(t.route("d")?.weightedDistance).toBe(20);
+    expect(t.route("d")?.prevedge?.from).toBe("c");
+  });
+
+  test("ring  a — b — c — d — e — a: the far side goes either way by name order", () => {
+    //      a
+    //    /   \
+    //   b     e
+    //   |     |
+    //   c --- d
+    const g = new MeshGraph("a");
+    for (const [x, y] of [["a", "b"], ["b", "c"], ["c", "d"], ["d", "e"], ["e", "a"]] as const) link(g, x, y);
+    const t = g.computeRoutes();
+    // c and d are both 2 hops away, through b and e respectively.
+    expect(summary(t)).toEqual(["a: a/a/0", "b: b/b/1", "c: b/c/2", "d: e/d/2", "e: e/e/1"]);
+    // Equal weights: order (from, to) decides; a-b, a-e, b-c, c-d are taken, d-e closes a cycle.
+    expect(mstPairs(t)).toEqual(["a-b", "a-e", "b-c", "c-d"]);
+  });
+
+  test("star: hub h with leaves; a leaf reaches every other leaf through the hub", () => {
+    //   l1   l2
+    //     \ /
+    //      h —— l3
+    const g = new MeshGraph("l1");
+    for (const leaf of ["l1", "l2", "l3"]) link(g, "h", leaf);
+    const t = g.computeRoutes();
+    expect(summary(t)).toEqual(["h: h/h/1", "l1: l1/l1/0", "l2: h/l2/2", "l3: h/l3/2"]);
+    expect(t.isMstEdge("h", "l2") && t.isMstEdge("l3", "h") && t.isMstEdge("l1", "h")).toBe(true);
+    expect(t.isMstEdge("l1", "l2")).toBe(false);
+  });
+
+  test("diamond with equal hops and different weights: tinc 1.1's tie rule picks the lighter side", () => {
+    //        b
+    //   5  /   \  5          me → b → d weighs 10
+    //    me     d
+    //   1  \   /  1          me → c → d weighs 2: same hops, lighter: d goes through c
+    //        c
+    const g = new MeshGraph("me");
+    link(g, "me", "b", 5);
+    link(g, "b", "d", 5);
+    link(g, "me", "c", 1);
+    link(g, "c", "d", 1);
+    const t = g.computeRoutes();
+    // b is examined first (name order), so plain tinc 1.0 BFS would keep b; 1.1 moves d to c.
+    expect(summary(t)).toEqual(["b: b/b/1", "c: c/c/1", "d: c/d/2", "me: me/me/0"]);
+    expect(t.route("d")?.weightedDistance).toBe(2);
+    expect(t.route("d")?.prevedge?.from).toBe("c");
+    // Weights never make a longer path win: a 3-hop path of weight 0 loses to 2 hops.
+    link(g, "me", "x", 0);
+    link(g, "x", "y", 0);
+    link(g, "y", "d", 0);
+    expect(g.computeRoutes().route("d")?.nexthop).toBe("c");
+    // Ties in weighted distance keep the first path found (b, by name order).
+    g.updateEdge(edge("c", "d", 9));
+    expect(g.computeRoutes().route("d")?.nexthop).toBe("b");
+    expect(g.computeRoutes().route("d")?.prevedge?.from).toBe("b");
+  });
+
+  test("a partition: the far side becomes unreachable, and returns", () => {
+    //   a — b    c — d        (b — c only one way: unusable)
+    const g = new MeshGraph("a");
+    link(g, "a", "b");
+    link(g, "c", "d");
+    g.addEdge(edge("b", "c"));
+    const t1 = g.computeRoutes();
+    expect(summary(t1)).toEqual(["a: a/a/0", "b: b/b/1", "c: -", "d: -"]);
+    expect(mstPairs(t1)).toEqual(["a-b"]);
+    // The reverse edge arrives: c and d come up.
+    g.addEdge(edge("c", "b"));
+    const t2 = g.computeRoutes();
+    expect(summary(t2)).toEqual(["a: a/a/0", "b: b/b/1", "c: b/c/2", "d: b/d/3"]);
+    expect(diffReachability(t1, t2)).toEqual({
+      becameReachable: ["c", "d"],
+      becameUnreachable: [],
+      routeChanged: [],
+    });
+    g.deleteEdge("b", "c");
+    const t3 = g.computeRoutes();
+    expect(diffReachability(t2, t3)).toEqual({
+      becameReachable: [],
+      becameUnreachable: ["c", "d"],
+      routeChanged: [],
+    });
+  });
+
+  test("INDIRECT: via stays behind the indirect hop; a later direct path upgrades, keeping nexthop", () => {
+    //   me —— a ==i== x        a → x carries OPTION_INDIRECT: x is reached through a (via a)
+    //   me —— b —— c —— x      b → c → x is direct but one hop longer
+    const g = new MeshGraph("me");
+    link(g, "me", "a");
+    link(g, "a", "x", 10, INDIRECT);
+    const t1 = g.computeRoutes();
+    expect(summary(t1)).toEqual(["a: a/a/1", "me: me/me/0", "x: a/a/2 indirect"]);
+    link(g, "me", "b");
+    link(g, "b", "c");
+    link(g, "c", "x");
+    const t2 = g.computeRoutes();
+    // Upgraded to direct by the longer path: via and distance follow it, nexthop stays a.
+    expect(t2.route("x")).toMatchObject({ nexthop: "a", via: "x", indirect: false, distance: 3 });
+    expect(t2.route("x")?.prevedge?.from).toBe("c");
+    expect(diffReachability(t1, t2).routeChanged).toEqual(["x"]);
+  });
+
+  test("an edge without its reverse is ignored by both trees", () => {
+    const g = new MeshGraph("a");
+    link(g, "a", "b", 10);
+    g.addEdge(edge("a", "c", 1));
+    const t = g.computeRoutes();
+    expect(t.route("c")?.reachable).toBe(false);
+    expect(t.mst).toEqual([{ from: "a", to: "b" }]);
+  });
+});
+
+describe("MeshGraph store", () => {
+  test("edgesFrom is in destination-name order; getEdge, updateEdge and deleteNode", () => {
+    const g = new MeshGraph("m");
+    for (const to of ["zed", "Alpha", "beta", "_u", "a1"]) g.addEdge(edge("m", to));
+    expect(g.edgesFrom("m").map((e) => e.to)).toEqual(["Alpha", "_u", "a1", "beta", "zed"]);
+    expect(g.nodes()).toEqual(["Alpha", "_u", "a1", "beta", "m", "zed"]);
+    expect(g.getEdge("m", "beta")?.reverse).toBeNull();
+    g.addEdge({ ...edge("beta", "m", 3), localAddress: "10.0.0.2", localPort: "655" });
+    expect(g.getEdge("m", "beta")?.reverse?.weight).toBe(3);
+    expect(g.getEdge("beta", "m")?.localAddress).toBe("10.0.0.2");
+    expect(g.updateEdge(edge("beta", "m", 4))).toBe(true);
+    expect(g.getEdge("beta", "m")?.localAddress).toBeUndefined();
+    expect(g.updateEdge(edge("nobody", "m", 4))).toBe(false);
+    expect(g.edgesByWeight().map((e) => `${e.from}>${e.to}`)[0]).toBe("beta>m");
+    expect(g.deleteNode("beta")).toBe(true);
+    expect(g.getEdge("m", "beta")).toBeUndefined();
+    expect(g.deleteNode("m")).toBe(false);
+    expect(g.deleteEdge("m", "zed")).toBe(true);
+    expect(g.deleteEdge("m", "zed")).toBe(false);
+    expect(g.edgeCount).toBe(3);
+  });
+
+  test("diffReachability from nothing, and for removed nodes", () => {
+    const g = new MeshGraph("a");
+    link(g, "a", "b");
+    const t1 = g.computeRoutes();
+    expect(diffReachability(null, t1).becameReachable).toEqual(["a", "b"]);
+    g.deleteNode("b");
+    expect(diffReachability(t1, g.computeRoutes()).becameUnreachable).toEqual(["b"]);
+  });
+});
