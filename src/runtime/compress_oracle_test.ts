@@ -562,3 +562,17 @@ describe("generated streams with every opcode and edge distances", () => {
     expect(refused).toBeGreaterThan(0);
   });
 });
+
+describe("compression ratio against the C encoders (fixed sample)", () => {
+  test("level 10 ≈ lzo1x_1, level 11 ≈ lzo1x_999, level 12 ≈ LZ4_compress_default (within 5 %)", () => {
+    const nativeLzo = lzo();
+    const nativeLz4 = lz4();
+    const c = createCompressor();
+    const samples = fc.sample(input, { numRuns: 200, seed: 1400 });
+    const total = (f: (d: Uint8Array) => number) => samples.reduce((s, d) => s + f(d), 0);
+    const ours = (level: number) => total((d) => bytes(c.compress(level, d)).length);
+    expect(ours(10)).toBeLessThanOrEqual(total((d) => nativeLzo.compress1(d).data.length) * 1.05);
+    expect(ours(11)).toBeLessThanOrEqual(total((d) => nativeLzo.compress999(d).data.length) * 1.05);
+    expect(ours(12)).toBeLessThanOrEqual(total((d) => nativeLz4.compressDefault(d).data.length) * 1.05);
+  });
+});
