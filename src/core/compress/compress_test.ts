@@ -91,6 +91,28 @@ describe("pure codecs round-trip", () => {
     });
   }
 
+  test("inputs far longer than a frame (200 KB, repeats beyond every window) round-trip", () => {
+    const c = createCompressor();
+    let x = 99;
+    const block = Uint8Array.from(
+      { length: 70000 },
+      () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24,
+    );
+    const data = new Uint8Array(200000);
+    for (let o = 0; o < data.length; o += 30000) {
+      data.set(block.subarray(0, Math.min(70000, data.length - o)), o);
+    }
+    for (const level of [10, 11, 12]) {
+      const r = c.compress(level, data);
+      if (!r.ok) throw new Error(r.detail);
+      // The fast encoders skip ahead through incompressible stretches (as liblzo and liblz4 do), so
+      // only the exhaustive level-11 search is sure to find repeats 30 000 bytes back.
+      if (level === 11) expect(r.length).toBeLessThan(data.length / 2);
+      const d = c.decompress(level, r.out.subarray(0, r.length), data.length);
+      expect(d.ok && d.out.subarray(0, d.length)).toEqual(data);
+    }
+  });
+
   test("a too-small output buffer is a result, not an exception", () => {
     const c = createCompressor();
     fc.assert(
