@@ -1,0 +1,173 @@
+// Replays the real tincd 1.0.36 handshake (../shared/fixtures/legacy-auth) into one engine
+// holding the other side's private key. Its random source hands out the recorded secrets (the
+// METAKEY plaintext S and the challenge of the side it plays), so it must produce the very bytes
+// that tincd sent: ID, METAKEY, then the CFB-encrypted CHALLENGE and CHAL_REPLY. It must also
+// accept the peer's real METAKEY, CHALLENGE, CHAL_REPLY and ACK and activate the connection.
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { metaStreamFromSecret } from "../../src/core/crypto/legacy/mod.ts";
+import { Engine } from "../../src/core/node/engine.ts";
+import { type HostConfig, withDefaults } from "../../src/core/node/config.ts";
+import type { Effects, RandomSource } from "../../src/core/node/effects.ts";
+import { parseSubnet } from "../../src/core/subnet/subnet_text.ts";
+import type { Subnet } from "../../src/core/subnet/subnet.ts";
+import { hexBytes, LEGACY_FIXTURE } from "./legacy_net.ts";
+import { SeededRandom } from "./rng.ts";
+
+type Name = "alice" | "bob";
+
+function fixtureText(...path: string[]): string {
+  return readFileSync(join(LEGACY_FIXTURE, ...path), "utf8");
+}
+
+/** The recorded stream one side sent, as bytes. */
+function stream(from: Name): Uint8Array {
+  return hexBytes(fixtureText(from === "alice" ? "alice-to-bob.hex" : "bob-to-alice.hex"));
+}
+
+/** The decrypted request lines one side sent (annotation lines dropped). */
+function plainLines(from: Name): string[] {
+  const file = from === "alice" ? "decrypted-alice-to-bob.txt" : "decrypted-bob-to-alice.txt";
+  return fixtureText(file).split("\n").filter((l) => !l.startsWith("#"));
+}
+
+/** Bytes of the first `count` lines of a side's stream (CFB keeps lengths). */
+function prefixLength(from: Name, count: number): number {
+  return plainLines(from).slice(0, count).reduce((n, l) => n + l.length + 1, 0);
+}
+
+/** The METAKEY plaintext S that `from` drew, from meta-keys.txt. */
+function recordedSecret(from: Name): Uint8Array {
+  const text = fixtureText("meta-keys.txt");
+  const section = text.slice(text.indexOf(`${from} -> `));
+  const m = /S \(256 bytes, raw RSA output\) = ([0-9a-f]+)/.exec(section);
+  if (!m) throw new Error("no S in meta-keys.txt");
+  return hexBytes(m[1]!);
+}
+
+/** The challenge `from` sent (its `2 HEX` line). */
+function recordedChallenge(from: Name): Uint8Array {
+  const line = plainLines(from).find((l) => l.startsWith("2 "))!;
+  return hexBytes(line.slice(2));
+}
+
+/** Hands out recorded bytes first (big-endian per 32-bit draw), then seeded noise. */
+class ReplayRandom implements RandomSource {
+  private pos = 0;
+  private readonly rest = new SeededRandom(99);
+  constructor(private readonly bytes: Uint8Array) {}
+  nextU32(): number {
+    if (this.pos + 4 > this.bytes.length) return this.rest.nextU32();
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos += 4;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+  }
+}
+
+function hostEntry(me: Name, host: Name): HostConfig {
+  const text = fixtureText("config", me, "hosts", host);
+  const subnets: Subnet[] = [];
+  for (const m of text.matchAll(/^Subnet = (\S+)$/gm)) {
+    const s = parseSubnet(m[1]!);
+    if (s.ok) subnets.push(s.value);
+  }
+  const address = /^Address = (\S+)$/m.exec(text)![1]!;
+  return { addresses: [{ host: address, port: 655 }], subnets, publicKeyPem: text };
+}
+
+interface Replayed {
+  sent: Uint8Array;
+  engine: Engine;
+  logs: string[];
+}
+
+/** Runs `me` against the recorded bytes of the other side up to and including its ACK. */
+function replayAs(me: Name): Replayed {
+  const peer: Name = me === "alice" ? "bob" : "alice";
+  const chunks: Uint8Array[] = [];
+  const logs: string[] = [];
+  const effects: Effects = {
+    sendMeta: (_c, bytes) => chunks.push(bytes.slice()),
+    connect: () => 1,
+    close: () => {},
+    sendUdp: () => {},
+    writeTun: () => {},
+    runScript: () => {},
+    readFile: () => {},
+    writeFile: () => {},
+    resolve: () => {},
+    log: (level, message, fields) => logs.push(`${level} ${message} ${JSON.stringify(fields)}`),
+  };
+  const random = new Uint8Array(512);
+  random.set(recordedSecret(me), 0);
+  random.set(recordedChallenge(me), 256);
+  const config = withDefaults({
+    name: me,
+    hosts: new Map([[me, hostEntry(me, me)], [peer, hostEntry(me, peer)]]),
+    connectTo: me === "alice" ? ["bob"] : [],
+    bypassSecurity: false,
+    privateKeyPem: fixtureText("config", me, "rsa_key.priv"),
+    debugLevel: 5,
+  });
+  const engine = new Engine(config, effects, new ReplayRandom(random));
+  engine.start(0);
+  const conn = 1;
+  if (me === "alice") {
+    engine.onMetaConnected(1, conn, { outgoing: true, peerAddress: { host: "10.60.0.2", port: 655 } });
+  } else {engine.onMetaConnected(1, conn, {
+      outgoing: false,
+      peerAddress: { host: "10.60.0.1", port: 41000 },
+    });}
+  // The peer's ID, METAKEY, CHALLENGE, CHAL_REPLY and ACK, in two reads cut mid-line.
+  const theirs = stream(peer).subarray(0, prefixLength(peer, 5));
+  engine.onMetaData(2, conn, theirs.subarray(0, 700));
+  engine.onMetaData(3, conn, theirs.subarray(700));
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const sent = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    sent.set(c, off);
+    off += c.length;
+  }
+  return { sent, engine, logs };
+}
+
+for (const me of ["bob", "alice"] as const) {
+  describe(`the engine as ${me} against tincd's recorded ${me === "bob" ? "alice" : "bob"}`, () => {
+    const run = replayAs(me);
+
+    test("accepts the peer's METAKEY, CHALLENGE, CHAL_REPLY and ACK", () => {
+      const stats = run.engine.requestStats();
+      for (const name of ["ID", "METAKEY", "CHALLENGE", "CHAL_REPLY", "ACK"]) {
+        expect({ name, accepted: stats[name]?.accepted }).toEqual({ name, accepted: 1 });
+      }
+      const view = run.engine.view();
+      expect(view.connections.map(({ id, name, phase, outgoing }) => ({ id, name, phase, outgoing })))
+        .toEqual([
+          { id: 1, name: me === "bob" ? "alice" : "bob", phase: "active", outgoing: me === "alice" },
+        ]);
+    });
+
+    test("sends byte for byte what tincd sent up to its CHAL_REPLY", () => {
+      const n = prefixLength(me, 4);
+      const recorded = stream(me).subarray(0, n);
+      expect(run.sent.length).toBeGreaterThan(n);
+      expect(Buffer.from(run.sent.subarray(0, n)).toString("hex")).toBe(
+        Buffer.from(recorded).toString("hex"),
+      );
+    });
+
+    test("then ACKs in the same stream (weight = ms since the connection began; no PMTU bit)", () => {
+      const clear = prefixLength(me, 2);
+      const stream = metaStreamFromSecret(recordedSecret(me), 429, "decrypt");
+      if (!stream.ok) throw new Error(stream.reason);
+      const text = new TextDecoder("latin1").decode(stream.value.update(run.sent.subarray(clear)));
+      const lines = text.split("\n");
+      expect(lines[0]).toBe(plainLines(me)[2]);
+      expect(lines[1]).toBe(plainLines(me)[3]);
+      expect(lines[2]).toBe(me === "bob" ? "4 655 2 8" : "4 655 3 8");
+    });
+  });
+}
