@@ -1,0 +1,63 @@
+import { expect, test } from "bun:test";
+import { EventEmitter } from "node:events";
+import { installSignalHandlers, type SignalActions } from "./signals.ts";
+
+function recorder() {
+  const calls: string[] = [];
+  const actions: SignalActions = {
+    reload: () => calls.push("reload"),
+    retryNow: () => calls.push("retry"),
+    toggleDebug: () => calls.push("debug"),
+    dumpConnections: () => calls.push("connections"),
+    dumpState: () => calls.push("state"),
+    purge: () => calls.push("purge"),
+    stop: (s) => calls.push(`stop ${s}`),
+  };
+  return { calls, actions };
+}
+
+test("each tincd signal maps to its action; uninstall removes them", () => {
+  const e = new EventEmitter();
+  const { calls, actions } = recorder();
+  const off = installSignalHandlers(actions, e);
+  for (const s of ["SIGHUP", "SIGALRM", "SIGINT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTERM", "SIGQUIT"]) {
+    e.emit(s);
+  }
+  expect(calls).toEqual([
+    "reload",
+    "retry",
+    "debug",
+    "connections",
+    "state",
+    "purge",
+    "stop SIGTERM",
+    "stop SIGQUIT",
+  ]);
+  off();
+  e.emit("SIGHUP");
+  expect(calls.length).toBe(8);
+  expect(e.listenerCount("SIGHUP")).toBe(0);
+});
+
+test("a throwing action does not escape", () => {
+  const e = new EventEmitter();
+  const { actions } = recorder();
+  actions.reload = () => {
+    throw new Error("bad config");
+  };
+  installSignalHandlers(actions, e);
+  expect(() => e.emit("SIGHUP")).not.toThrow();
+});
+
+test("real signals to this process reach the actions", async () => {
+  const { calls, actions } = recorder();
+  const off = installSignalHandlers(actions);
+  try {
+    process.kill(process.pid, "SIGUSR2");
+    process.kill(process.pid, "SIGHUP");
+    for (let i = 0; i < 100 && calls.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(calls.sort()).toEqual(["reload", "state"]);
+  } finally {
+    off();
+  }
+});
