@@ -3,7 +3,7 @@ import { NodeCore } from "../core.ts";
 import { type PacketSettings, TINC_PACKET_DEFAULTS, withDefaults } from "../config.ts";
 import type { Effects, RandomSource } from "../effects.ts";
 import { LineFramer } from "../framing.ts";
-import { newNode, type NodeRec } from "../world.ts";
+import type { NodeRec } from "../world.ts";
 import { acceptSendKey, issueReceiveKey, openFrom, sealFor, tryHarder } from "./legacy_packet.ts";
 
 class Counter implements RandomSource {
