@@ -130,6 +130,10 @@ export interface NodeRoute {
   readonly weightedDistance: number;
   /** The last edge of the route; null for myself and unreachable nodes. */
   readonly prevedge: MeshEdge | null;
+  /** The edge through which the search first reached the node (null for myself and unreachable
+   * nodes). tinc 1.0.36 takes an unknown UDP address of a node from this edge; tinc 1.1 takes it
+   * from `prevedge` when the node has just become reachable. */
+  readonly firstEdge: MeshEdge | null;
   /** Options of `prevedge` (0 when there is none). */
   readonly options: number;
 }
@@ -353,6 +357,7 @@ export class MeshGraph {
     const via = new Int32Array(count).fill(UNREACHABLE);
     const options = new Float64Array(count);
     const prevedge: (EdgeRecord | null)[] = new Array(count).fill(null);
+    const firstEdge: (EdgeRecord | null)[] = new Array(count).fill(null);
 
     visited[me] = 1;
     indirect[me] = 0;
@@ -384,6 +389,7 @@ export class MeshGraph {
         ) {
           continue;
         }
+        if (visited[x] === 0) firstEdge[x] = edge;
         if (visited[x] === 0 || (sameHops && weighted[x]! > newWeighted)) {
           nexthop[x] = n === me ? x : nexthop[n]!;
           weighted[x] = newWeighted;
@@ -412,6 +418,7 @@ export class MeshGraph {
         distance: reachable ? distance[i]! : UNREACHABLE,
         weightedDistance: reachable ? weighted[i]! : 0,
         prevedge: reachable ? prevedge[i]! : null,
+        firstEdge: reachable ? firstEdge[i]! : null,
         options: reachable ? options[i]! : 0,
       };
     }

@@ -454,6 +454,7 @@ describe("hand-drawn topologies", () => {
     // Upgraded to direct by the longer path: via and distance follow it, nexthop stays a.
     expect(t2.route("x")).toMatchObject({ nexthop: "a", via: "x", indirect: false, distance: 3 });
     expect(t2.route("x")?.prevedge?.from).toBe("c");
+    expect(t2.route("x")?.firstEdge?.from).toBe("a");
     expect(diffReachability(t1, t2).routeChanged).toEqual(["x"]);
   });
 

@@ -78,38 +78,56 @@ function subnetKey(s: Subnet): string {
   return `${s.kind}/${prefix}#${s.weight}@${hex(s.address)}`;
 }
 
+/** One owner's subnets, and its reachability as last read from the engine. */
+class OwnerRecord {
+  readonly name: string;
+  reachable: boolean;
+  /** Entries by {@link subnetKey}. */
+  readonly entries = new Map<string, Entry>();
+  /** `entries` in tree order; rebuilt lazily after a change. */
+  sorted: Entry[] | null = null;
+
+  constructor(name: string, reachable: boolean) {
+    this.name = name;
+    this.reachable = reachable;
+  }
+}
+
 class Entry implements SubnetEntry {
   readonly owner: string;
+  /** Shared by all of the owner's entries: one hot field read per candidate during lookups. */
+  readonly record: OwnerRecord;
   readonly subnet: Readonly<Subnet>;
   readonly key: string;
-  /** Masked network words (1 for IPv4, 4 for IPv6, none for MAC). */
-  readonly net: Int32Array;
-  /** The bucket's Map key: masked IPv4 word, IPv6 hash or MAC integer. */
+  /** Masked network words: n0 for IPv4, n0..n3 for IPv6, unused (0) for MAC. */
+  readonly n0: number = 0;
+  readonly n1: number = 0;
+  readonly n2: number = 0;
+  readonly n3: number = 0;
+  /** The bucket's key: masked IPv4 word, IPv6 hash or MAC integer. */
   readonly bucketKey: number;
 
-  constructor(owner: string, subnet: Subnet) {
-    this.owner = owner;
+  constructor(record: OwnerRecord, subnet: Subnet) {
+    this.owner = record.name;
+    this.record = record;
     const address = subnet.address.slice();
     this.subnet = { ...subnet, address } as Subnet;
     this.key = subnetKey(subnet);
     switch (subnet.kind) {
       case "mac":
-        this.net = new Int32Array(0);
         this.bucketKey = macKey(address, 0);
         break;
       case "ipv4":
-        this.net = Int32Array.of(word(address, 0) & V4_MASKS[subnet.prefix]!);
-        this.bucketKey = this.net[0]!;
+        this.n0 = word(address, 0) & V4_MASKS[subnet.prefix]!;
+        this.bucketKey = this.n0;
         break;
       case "ipv6": {
         const m = subnet.prefix * 4;
-        this.net = Int32Array.of(
-          word(address, 0) & V6_MASKS[m]!,
-          word(address, 4) & V6_MASKS[m + 1]!,
-          word(address, 8) & V6_MASKS[m + 2]!,
-          word(address, 12) & V6_MASKS[m + 3]!,
-        );
-        this.bucketKey = hashV6(this.net[0]!, this.net[1]!, this.net[2]!, this.net[3]!);
+        this.n0 = word(address, 0) & V6_MASKS[m]!;
+        this.n1 = word(address, 4) & V6_MASKS[m + 1]!;
+        this.n2 = word(address, 8) & V6_MASKS[m + 2]!;
+        this.n3 = word(address, 12) & V6_MASKS[m + 3]!;
+        this.bucketKey = hashV6(this.n0, this.n1, this.n2, this.n3);
         break;
       }
     }
@@ -129,9 +147,98 @@ function removeFrom(bucket: Bucket, entry: Entry): void {
   if (at >= 0) bucket.splice(at, 1);
 }
 
+/**
+ * Buckets keyed by int32, in an open-addressing table (linear probing, load ≤ 1/2, deletion by
+ * backward shift, so no tombstones). On the lookup path it answers a probe in a few array reads,
+ * several times faster than a Map with number keys.
+ */
+class BucketMap {
+  /** Pairs (key, bucket number + 1) side by side, so a probe touches one cache line; a zero
+   * bucket number marks an empty slot. */
+  private table = new Int32Array(32);
+  private shift = 28;
+  private used = 0;
+  private readonly buckets: (Bucket | undefined)[] = [];
+  private readonly freeBuckets: number[] = [];
+
+  /** Slot count (a power of two). */
+  private get capacity(): number {
+    return this.table.length >> 1;
+  }
+
+  private home(key: number): number {
+    return Math.imul(key, 0x9e3779b1) >>> this.shift;
+  }
+
+  get(key: number): Bucket | undefined {
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    for (let i = this.home(key);; i = (i + 1) & mask) {
+      const slot = table[2 * i + 1]!;
+      if (slot === 0) return undefined;
+      if (table[2 * i] === key) return this.buckets[slot - 1];
+    }
+  }
+
+  set(key: number, bucket: Bucket): void {
+    if ((this.used + 1) * 2 > this.capacity) this.grow();
+    const table = this.table;
+    const mask = this.capacity - 1;
+    let i = this.home(key);
+    while (table[2 * i + 1] !== 0) {
+      if (table[2 * i] === key) {
+        this.buckets[table[2 * i + 1]! - 1] = bucket;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    const number = this.freeBuckets.pop() ?? this.buckets.length;
+    this.buckets[number] = bucket;
+    table[2 * i] = key;
+    table[2 * i + 1] = number + 1;
+    this.used++;
+  }
+
+  delete(key: number): void {
+    const table = this.table;
+    const mask = this.capacity - 1;
+    let i = this.home(key);
+    while (table[2 * i + 1] !== 0 && table[2 * i] !== key) i = (i + 1) & mask;
+    if (table[2 * i + 1] === 0) return;
+    const number = table[2 * i + 1]! - 1;
+    this.buckets[number] = undefined;
+    this.freeBuckets.push(number);
+    this.used--;
+    // Pull later members of the probe run back so that no lookup stops early at the hole.
+    for (let j = (i + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
+      const home = this.home(table[2 * j]!);
+      const movable = i <= j ? home <= i || home > j : home <= i && home > j;
+      if (!movable) continue;
+      table[2 * i] = table[2 * j]!;
+      table[2 * i + 1] = table[2 * j + 1]!;
+      i = j;
+    }
+    table[2 * i + 1] = 0;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2);
+    this.shift--;
+    const mask = this.capacity - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j + 1] === 0) continue;
+      let i = this.home(old[j]!);
+      while (this.table[2 * i + 1] !== 0) i = (i + 1) & mask;
+      this.table[2 * i] = old[j]!;
+      this.table[2 * i + 1] = old[j + 1]!;
+    }
+  }
+}
+
 /** Buckets per prefix length for one address family. */
 class PrefixIndex {
-  readonly maps: (Map<number, Bucket> | undefined)[];
+  readonly maps: (BucketMap | undefined)[];
   readonly counts: Int32Array;
   /** Prefix lengths holding at least one entry, longest first. */
   lengths: Int32Array = new Int32Array(0);
@@ -144,7 +251,7 @@ class PrefixIndex {
   add(entry: Entry, prefix: number): void {
     let map = this.maps[prefix];
     if (map === undefined) {
-      map = new Map();
+      map = new BucketMap();
       this.maps[prefix] = map;
     }
     const bucket = map.get(entry.bucketKey);
@@ -175,8 +282,7 @@ const CACHE_SLOTS = 64;
 /** Every subnet announced in the mesh, with tinc's lookup rules. */
 export class SubnetTable {
   private isReachable: OwnerReachable;
-  private readonly exact = new Map<string, Map<string, Entry>>();
-  private readonly ownerSorted = new Map<string, Entry[]>();
+  private readonly owners = new Map<string, OwnerRecord>();
   private allSorted: Entry[] | null = null;
   private count = 0;
   private readonly v4 = new PrefixIndex(32);
@@ -195,19 +301,36 @@ export class SubnetTable {
   private readonly macCacheStamp = new Uint32Array(CACHE_SLOTS);
   private readonly macCacheValue: (Entry | null)[] = new Array(CACHE_SLOTS).fill(null);
 
-  /** @param isReachable asked during lookups; call {@link flushCache} whenever its answers change. */
+  /**
+   * @param isReachable tells whether an owner is reachable. It is read when an owner first
+   * appears and again at every {@link flushCache}, which the engine calls after each graph run
+   * (tinc flushes its subnet cache there too); lookups use those snapshots.
+   */
   constructor(isReachable: OwnerReachable) {
     this.isReachable = isReachable;
   }
 
-  /** Replaces the reachability source (and flushes the cache). */
+  /** Replaces the reachability source, then re-reads it ({@link flushCache}). */
   setReachability(isReachable: OwnerReachable): void {
     this.isReachable = isReachable;
     this.flushCache();
   }
 
-  /** Forgets cached lookups; tinc does this at every graph() run. */
+  /** Re-reads every owner's reachability and forgets cached lookups (tinc: at every graph()). */
   flushCache(): void {
+    for (const record of this.owners.values()) record.reachable = this.isReachable(record.name);
+    this.invalidate();
+  }
+
+  /** Sets one owner's reachability without asking the callback (and forgets cached lookups). */
+  setOwnerReachable(owner: string, reachable: boolean): void {
+    const record = this.owners.get(owner);
+    if (record === undefined || record.reachable === reachable) return;
+    record.reachable = reachable;
+    this.invalidate();
+  }
+
+  private invalidate(): void {
     this.generation = (this.generation + 1) >>> 0 || 1;
   }
 
@@ -218,26 +341,26 @@ export class SubnetTable {
 
   /** Adds `owner`'s subnet; null if that exact subnet (weight included) is already theirs. */
   add(owner: string, subnet: Subnet): SubnetEntry | null {
-    let mine = this.exact.get(owner);
+    let record = this.owners.get(owner);
     const key = subnetKey(subnet);
-    if (mine?.has(key)) return null;
-    if (mine === undefined) {
-      mine = new Map();
-      this.exact.set(owner, mine);
+    if (record?.entries.has(key)) return null;
+    if (record === undefined) {
+      record = new OwnerRecord(owner, this.isReachable(owner));
+      this.owners.set(owner, record);
     }
-    const entry = new Entry(owner, subnet);
-    mine.set(key, entry);
+    const entry = new Entry(record, subnet);
+    record.entries.set(key, entry);
     this.index(entry, true);
     return entry;
   }
 
   /** Removes `owner`'s exact subnet (weight included); false if it was not there. */
   delete(owner: string, subnet: Subnet): boolean {
-    const mine = this.exact.get(owner);
-    const entry = mine?.get(subnetKey(subnet));
-    if (mine === undefined || entry === undefined) return false;
-    mine.delete(entry.key);
-    if (mine.size === 0) this.exact.delete(owner);
+    const record = this.owners.get(owner);
+    const entry = record?.entries.get(subnetKey(subnet));
+    if (record === undefined || entry === undefined) return false;
+    record.entries.delete(entry.key);
+    if (record.entries.size === 0) this.owners.delete(owner);
     this.index(entry, false);
     return true;
   }
@@ -251,7 +374,7 @@ export class SubnetTable {
 
   /** `owner`'s entry for exactly this subnet (weight included), if any. */
   find(owner: string, subnet: Subnet): SubnetEntry | undefined {
-    return this.exact.get(owner)?.get(subnetKey(subnet));
+    return this.owners.get(owner)?.entries.get(subnetKey(subnet));
   }
 
   /** `owner`'s first entry (any weight) for the MAC at `bytes[offset..offset+6]`. */
@@ -262,12 +385,10 @@ export class SubnetTable {
 
   /** `owner`'s subnets in tree order. */
   ownerSubnets(owner: string): readonly SubnetEntry[] {
-    let sorted = this.ownerSorted.get(owner);
-    if (sorted === undefined) {
-      sorted = [...(this.exact.get(owner)?.values() ?? [])].sort(compareEntries);
-      this.ownerSorted.set(owner, sorted);
-    }
-    return sorted;
+    const record = this.owners.get(owner);
+    if (record === undefined) return [];
+    record.sorted ??= [...record.entries.values()].sort(compareEntries);
+    return record.sorted;
   }
 
   /** Every entry in tree order. */
@@ -275,7 +396,7 @@ export class SubnetTable {
     let sorted = this.allSorted;
     if (sorted === null) {
       sorted = [];
-      for (const mine of this.exact.values()) for (const e of mine.values()) sorted.push(e);
+      for (const record of this.owners.values()) for (const e of record.entries.values()) sorted.push(e);
       sorted.sort(compareEntries);
       this.allSorted = sorted;
     }
@@ -359,7 +480,7 @@ export class SubnetTable {
       if (bucket === undefined) continue;
       for (let j = 0; j < bucket.length; j++) {
         const entry = bucket[j]!;
-        if (this.isReachable(entry.owner)) return entry;
+        if (entry.record.reachable) return entry;
         last = entry;
       }
     }
@@ -381,10 +502,9 @@ export class SubnetTable {
       if (bucket === undefined) continue;
       for (let j = 0; j < bucket.length; j++) {
         const entry = bucket[j]!;
-        const net = entry.net;
         // Different networks can share a hash; only true matches count.
-        if (net[0] !== n0 || net[1] !== n1 || net[2] !== n2 || net[3] !== n3) continue;
-        if (this.isReachable(entry.owner)) return entry;
+        if (entry.n0 !== n0 || entry.n1 !== n1 || entry.n2 !== n2 || entry.n3 !== n3) continue;
+        if (entry.record.reachable) return entry;
         last = entry;
       }
     }
@@ -395,7 +515,7 @@ export class SubnetTable {
     if (bucket === undefined) return fallback;
     let last = fallback;
     for (const entry of bucket) {
-      if (this.isReachable(entry.owner)) return entry;
+      if (entry.record.reachable) return entry;
       last = entry;
     }
     return last;
@@ -425,9 +545,9 @@ export class SubnetTable {
       }
     }
     this.count += adding ? 1 : -1;
-    this.ownerSorted.delete(entry.owner);
+    entry.record.sorted = null;
     this.allSorted = null;
-    this.flushCache();
+    this.invalidate();
   }
 }
 

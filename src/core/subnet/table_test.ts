@@ -213,6 +213,27 @@ describe("SubnetTable: spec §7 examples", () => {
     expect(table.lookup(ip(10, 0, 0, 7))?.owner).toBe("primary");
   });
 
+  test("reachability is read when an owner appears and at each flush; setOwnerReachable is immediate", () => {
+    const up = new Set(["a", "b"]);
+    const table = new SubnetTable((o) => up.has(o));
+    table.add("a", v4(10, 0, 0, 0, 24, 1));
+    table.add("b", v4(10, 0, 0, 0, 24, 2));
+    expect(table.lookup(ip(10, 0, 0, 1))?.owner).toBe("a");
+    up.delete("a");
+    // Not yet re-read: the engine flushes after its graph run, as tinc does.
+    expect(table.lookup(ip(10, 0, 0, 1))?.owner).toBe("a");
+    table.flushCache();
+    expect(table.lookup(ip(10, 0, 0, 1))?.owner).toBe("b");
+    table.setOwnerReachable("a", true);
+    expect(table.lookup(ip(10, 0, 0, 1))?.owner).toBe("a");
+    table.setOwnerReachable("a", false);
+    expect(table.lookup(ip(10, 0, 0, 1))?.owner).toBe("b");
+    table.setReachability(() => false);
+    expect(table.lookup(ip(10, 0, 0, 1))?.owner).toBe("b");
+    table.setReachability(() => true);
+    expect(table.lookup(ip(10, 0, 0, 1))?.owner).toBe("a");
+  });
+
   test("IPv6 and MAC lookups, exact find and per-owner listing", () => {
     const table = new SubnetTable((o) => o !== "gone");
     const v6 = (prefix: number, last: number, weight = 10): Subnet => {

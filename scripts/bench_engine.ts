@@ -1,0 +1,166 @@
+// Engine benchmarks: graph recomputation on a large random mesh and subnet lookups on a large
+// routing table. Not a test: it prints figures and never fails on a timing. Each figure is the
+// best (or median, where said) of several runs, since the machine is shared; times are this
+// process's CPU time (process.cpuUsage), which other processes on the box disturb less than
+// wall-clock time does.
+//   node_modules/.bin/bun scripts/bench_engine.ts [--quick]
+// Inputs come from a fixed-seed generator, so every run measures the same mesh and table.
+import { MeshGraph } from "../src/core/graph/graph.ts";
+import type { Subnet } from "../src/core/subnet/subnet.ts";
+import { SubnetTable } from "../src/core/subnet/table.ts";
+
+const quick = process.argv.includes("--quick");
+
+/** xorshift32: deterministic input generation. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+/** CPU time of this process in milliseconds (microsecond resolution). */
+function cpuMs(): number {
+  return process.cpuUsage().user / 1000;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
+}
+
+function fmt(value: number, digits = 1): string {
+  return value.toFixed(digits).padStart(10);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graph: 1,000 nodes, ~2 links (4 directed edges) per node, weights 1..100.
+
+function benchGraph(): void {
+  const NODES = 1000;
+  const LINKS_PER_NODE = 2;
+  const next = rng(0x5eed);
+  const names = Array.from({ length: NODES }, (_, i) => `node${(i * 7919) % NODES}`);
+  const t0 = cpuMs();
+  const g = new MeshGraph(names[0]!);
+  const addLink = (a: string, b: string): void => {
+    g.addEdge({ from: a, to: b, address: "192.0.2.1", port: "655", options: 0, weight: 1 + (next() % 100) });
+    g.addEdge({ from: b, to: a, address: "192.0.2.2", port: "655", options: 0, weight: 1 + (next() % 100) });
+  };
+  // A random tree keeps it connected; the rest are random chords.
+  for (let i = 1; i < NODES; i++) addLink(names[i]!, names[next() % i]!);
+  while (g.edgeCount < NODES * LINKS_PER_NODE * 2) {
+    const a = names[next() % NODES]!;
+    const b = names[next() % NODES]!;
+    if (a !== b && g.getEdge(a, b) === undefined) addLink(a, b);
+  }
+  const buildMs = cpuMs() - t0;
+
+  const runs = quick ? 30 : 200;
+  for (let i = 0; i < 20; i++) g.computeRoutes(); // warm-up: lets the JIT tier up
+  const full: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = cpuMs();
+    g.computeRoutes();
+    full.push(cpuMs() - t);
+  }
+  // One ADD_EDGE-style weight change followed by graph(), as the engine does per edge request.
+  const change: number[] = [];
+  const edges = [...g.edgesByWeight()];
+  for (let i = 0; i < runs; i++) {
+    const e = edges[next() % edges.length]!;
+    const t = cpuMs();
+    g.updateEdge({ ...e, weight: 1 + (next() % 100) });
+    g.computeRoutes();
+    change.push(cpuMs() - t);
+  }
+  const table = g.computeRoutes();
+  const reachable = table.routes.filter((r) => r.reachable).length;
+  console.log(
+    `graph: ${NODES} nodes, ${g.edgeCount} directed edges, ${reachable} reachable, MST ${table.mst.length}`,
+  );
+  console.log(`  build (addEdge x${g.edgeCount})         ${fmt(buildMs, 2)} ms`);
+  console.log(
+    `  computeRoutes (BFS + MST), median  ${fmt(median(full) * 1000, 0)} µs   best ${
+      fmt(Math.min(...full) * 1000, 0)
+    } µs`,
+  );
+  console.log(`  updateEdge + computeRoutes, median ${fmt(median(change) * 1000, 0)} µs`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subnets: 100,000 IPv4 routes of mixed prefix lengths, 1,000 owners of which 10% unreachable.
+
+function benchSubnets(): void {
+  const ROUTES = 100_000;
+  const OWNERS = 1000;
+  const next = rng(0xbeef);
+  const owners = Array.from({ length: OWNERS }, (_, i) => `owner${i}`);
+  const unreachable = new Set(owners.filter((_, i) => i % 10 === 0));
+  const table = new SubnetTable((o) => !unreachable.has(o));
+  // Prefix lengths weighted toward /24 and /32, as in real meshes, with a spread from /8 to /32.
+  const LENGTHS = [8, 12, 16, 16, 20, 22, 23, 24, 24, 24, 24, 26, 28, 29, 30, 32, 32, 32];
+  const t0 = cpuMs();
+  let attempts = 0;
+  while (table.size < ROUTES && attempts++ < ROUTES * 4) {
+    const prefix = LENGTHS[next() % LENGTHS.length]!;
+    // Most routes inside 10/8 so that prefixes nest and lookups walk several lengths.
+    const word = ((next() % 4 === 0 ? next() : (10 << 24) | (next() & 0xffffff)) >>> 0) &
+      (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+    const subnet: Subnet = {
+      kind: "ipv4",
+      address: Uint8Array.of(word >>> 24, (word >>> 16) & 255, (word >>> 8) & 255, word & 255),
+      prefix,
+      weight: 10 + (next() % 3),
+    };
+    table.add(owners[next() % OWNERS]!, subnet);
+  }
+  const buildMs = cpuMs() - t0;
+
+  // Destination addresses laid out like packets in a buffer, looked up in place by offset.
+  const COUNT = 1 << 20;
+  const random = new Uint8Array(COUNT * 4);
+  for (let i = 0; i < COUNT; i++) {
+    const w = next() % 4 === 0 ? next() : (10 << 24) | (next() & 0xffffff);
+    random.set([w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255], i * 4);
+  }
+  // A few busy destinations: what a real data path sees, served by the lookup cache.
+  const hot = new Uint8Array(COUNT * 4);
+  for (let i = 0; i < COUNT; i++) hot.set(random.subarray((i % 16) * 4, (i % 16) * 4 + 4), i * 4);
+
+  let found = 0;
+  const measure = (buf: Uint8Array): number => {
+    const slices = quick ? 3 : 8;
+    let best = Infinity;
+    for (let s = 0; s < slices; s++) {
+      table.flushCache();
+      const t = cpuMs();
+      for (let i = 0; i < COUNT; i++) if (table.lookupIpv4(buf, i * 4) !== null) found++;
+      best = Math.min(best, cpuMs() - t);
+    }
+    return (best * 1e6) / COUNT; // ns per lookup
+  };
+  measure(random); // warm-up
+  const randomNs = measure(random);
+  const hotNs = measure(hot);
+  let hits = 0;
+  for (let i = 0; i < COUNT; i++) if (table.lookupIpv4(random, i * 4) !== null) hits++;
+
+  console.log(
+    `subnets: ${table.size} IPv4 routes, ${OWNERS} owners (${unreachable.size} unreachable), ` +
+      `prefixes /8../32; ${((hits / COUNT) * 100).toFixed(0)}% of random destinations match`,
+  );
+  console.log(`  build (add x${table.size})               ${fmt(buildMs, 1)} ms`);
+  console.log(`  lookup, random destinations        ${fmt(randomNs, 0)} ns   ${fmt(1e3 / randomNs, 2)} M/s`);
+  console.log(`  lookup, 16 hot destinations        ${fmt(hotNs, 0)} ns   ${fmt(1e3 / hotNs, 2)} M/s`);
+  if (found < 0) console.log(found); // keeps the lookups observable
+}
+
+console.log(`bench_engine ${quick ? "(quick)" : ""} — Bun ${Bun.version}`);
+benchGraph();
+benchSubnets();
