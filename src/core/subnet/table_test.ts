@@ -175,6 +175,38 @@ describe("SubnetTable against a linear scan of tinc's tree", () => {
   });
 });
 
+describe("SubnetTable under churn", () => {
+  test("many host routes added and removed in random order stay findable (hash deletion keeps probe runs)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 1023 })), {
+          minLength: 500,
+          maxLength: 3000,
+        }),
+        (ops) => {
+          const table = new SubnetTable(() => true);
+          const live = new Set<number>();
+          const host = (k: number): Subnet => v4(10, 0, k >> 8, k & 255, 32);
+          for (const [adding, k] of ops) {
+            if (adding) {
+              expect(table.add("o", host(k)) !== null).toBe(!live.has(k));
+              live.add(k);
+            } else {
+              expect(table.delete("o", host(k))).toBe(live.has(k));
+              live.delete(k);
+            }
+          }
+          for (let k = 0; k < 1024; k++) {
+            expect(table.lookup(ip(10, 0, k >> 8, k & 255)) !== null).toBe(live.has(k));
+          }
+          expect(table.size).toBe(live.size);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe("SubnetTable: spec §7 examples", () => {
   test("longest prefix wins", () => {
     const table = new SubnetTable(() => true);
