@@ -17,6 +17,8 @@ export interface HostConfig {
   indirectData?: boolean;
   tcpOnly?: boolean;
   clampMss?: boolean;
+  /** `PMTUDiscovery` in hosts/PEER: overrides ours for connections to PEER. */
+  pmtuDiscovery?: boolean;
   /** `PublicKey = HEX`: the RSA modulus (exponent 65535, tinc's quirk); tried first. */
   publicKey?: string;
   /**
@@ -75,6 +77,11 @@ export interface EngineConfig {
   broadcast: "mst" | "direct" | "no";
   /** tincd --bypass-security: ID then ACK, no RSA, no meta encryption. Otherwise RSA (auth/legacy.ts). */
   bypassSecurity: boolean;
+  /**
+   * `PMTUDiscovery`: announce PMTU_DISCOVERY in our ACKs (tinc's default is yes; off unless
+   * asked for, so that links stay on UDP from the first key).
+   */
+  pmtuDiscovery: boolean;
   /** Contents of PrivateKeyFile (default CONFBASE/rsa_key.priv); needed unless bypassSecurity. */
   privateKeyPem?: string;
   /** Our inbound packet parameters. Default: none with bypassSecurity, else tinc's defaults. */
@@ -116,6 +123,7 @@ export function withDefaults(
     mode: partial.mode ?? "router",
     broadcast: partial.broadcast ?? "mst",
     bypassSecurity: partial.bypassSecurity ?? true,
+    pmtuDiscovery: partial.pmtuDiscovery ?? false,
     ...(partial.privateKeyPem !== undefined ? { privateKeyPem: partial.privateKeyPem } : {}),
     packet: partial.packet ??
       ((partial.bypassSecurity ?? true) ? NULL_PACKET_SETTINGS : TINC_PACKET_DEFAULTS),

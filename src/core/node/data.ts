@@ -14,8 +14,8 @@
  * the nexthop (also when the frame itself came over TCP). Broadcasts follow the MST.
  * Datagrams from unknown addresses are matched by MAC (try_harder). PMTU probes are echoed;
  * with PMTU_DISCOVERY on a link, frames above the node's minmtu go over TCP.
- * Not yet: ICMP generation, ARP/NDP replies, ClampMSS, our own PMTU discovery (our ACK clears
- * PMTU_DISCOVERY), compression.
+ * Discovery itself is auth/legacy_pmtu.ts. Not yet: ICMP generation, ARP/NDP replies, ClampMSS,
+ * compression.
  * @module
  */
 import { OPTION_PMTU_DISCOVERY, OPTION_TCPONLY } from "../meta/requests.ts";
@@ -25,10 +25,9 @@ import { sendReqKey } from "./proto_key.ts";
 import { MAX_FRAME, sendTcpPacket } from "./proto_misc.ts";
 import type { NodeRec } from "./world.ts";
 import { openFrom, sealFor, tryHarder } from "./auth/legacy_packet.ts";
+import { pmtuReply } from "./auth/legacy_pmtu.ts";
 
 const ETH_HEADER = 14;
-/** tinc's MTU: the largest VPN frame (Ethernet header and a VLAN tag included). */
-const MTU = 1518;
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;
 const ETHERTYPE_ARP = 0x0806;
@@ -209,7 +208,7 @@ export function receiveUdp(core: NodeCore, from: SockAddr, datagram: Uint8Array)
       frame[0] = 1;
       sendUdp(core, n, frame, true);
     } else {
-      n.minmtu = Math.max(n.minmtu, Math.min(frame.length, MTU));
+      pmtuReply(core, n, frame.length);
     }
     return;
   }

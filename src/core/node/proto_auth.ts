@@ -61,8 +61,8 @@ export const handleAuthStep: Handler = (core, c, req) => applyAuthStep(core, c, 
 
 /**
  * ACK `4 PORT WEIGHT OPTIONS`: our listening port, the measured (or configured) weight in ms,
- * and our option bits for this peer. PMTU_DISCOVERY is never set: we do not probe yet, so the
- * AND in the peer's ack_h turns probing off and data goes straight to UDP.
+ * and our option bits for this peer. PMTU_DISCOVERY only when configured (and not TCPOnly):
+ * both sides must set it, and then data above the discovered MTU goes over TCP.
  */
 export function sendAck(core: NodeCore, c: Connection): void {
   const host = c.name !== undefined ? core.config.hosts.get(c.name) : undefined;
@@ -71,6 +71,9 @@ export function sendAck(core: NodeCore, c: Connection): void {
   if (host?.indirectData || (core.myself.options & OPTION_INDIRECT) !== 0) options |= OPTION_INDIRECT;
   if (host?.tcpOnly || (core.myself.options & OPTION_TCPONLY) !== 0) {
     options |= OPTION_TCPONLY | OPTION_INDIRECT;
+  }
+  if ((host?.pmtuDiscovery ?? core.config.pmtuDiscovery) && (options & OPTION_TCPONLY) === 0) {
+    options |= OPTION_PMTU_DISCOVERY;
   }
   if (host?.clampMss ?? (core.myself.options & OPTION_CLAMP_MSS) !== 0) options |= OPTION_CLAMP_MSS;
   c.options = options;

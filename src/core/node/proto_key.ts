@@ -18,6 +18,7 @@ import { type Handler, ignored, OK, refused } from "./handler.ts";
 import { formatRequestLine, isValidName } from "./wire.ts";
 import type { NodeRec } from "./world.ts";
 import { acceptSendKey, issueReceiveKey } from "./auth/legacy_packet.ts";
+import { pmtuStart, sendProbeUdp } from "./auth/legacy_pmtu.ts";
 
 type KeyChanged = Extract<Request, { code: RequestCode.KEY_CHANGED }>;
 type ReqKey = Extract<Request, { code: RequestCode.REQ_KEY }>;
@@ -129,5 +130,6 @@ export const handleAnsKey: Handler<AnsKey> = (core, _c, req, line) => {
     const port = Number(req.port);
     if (port <= 65535) core.setUdp(from, { host: req.address, port });
   }
+  pmtuStart(core, from, sendProbeUdp(core));
   return OK;
 };
