@@ -119,6 +119,27 @@ describe("three engines in a chain", () => {
   });
 });
 
+describe("ANS_KEY through a hop", () => {
+  test("the hop appends the originator's UDP address once it has a path MTU toward the recipient", () => {
+    const sim = legacyNet([alice, bob, carol], {
+      sim: { logLevel: 4 },
+      config: { pmtuDiscovery: true, debugLevel: 4 },
+    });
+    expect(sim.runUntilSettled(2000, 60_000)).toBe(true);
+    inject(sim, sim.nodes.get("alice")!, frameTo(3, 1, 100));
+    sim.runUntil(sim.now + 1000);
+    const got = logsOf(sim, "alice").filter((l) =>
+      l.includes("Got request") && l.includes('"line":"16 carol alice')
+    );
+    expect(got.length).toBeGreaterThanOrEqual(1);
+    expect(got[0]).toMatch(/"line":"16 carol alice [0-9A-F]{96} 427 672 4 0 10\.60\.0\.3 655"/);
+    expect(logsOf(sim, "bob").some((l) => l.includes("Appending reflexive UDP address to ANS_KEY"))).toBe(
+      true,
+    );
+    expect(tunTags(sim, "carol")).toEqual([1]);
+  });
+});
+
 describe("refusals", () => {
   test("an unknown name, a host without a key and our own name are refused with a reason", () => {
     const sim = legacyNet([bob, { ...carol, connectTo: [] }], {
