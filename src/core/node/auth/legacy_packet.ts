@@ -15,7 +15,7 @@
  * us to compress is refused (logged), so traffic toward that node stays on TCP.
  * @module
  */
-import { cipherByNid } from "../../crypto/legacy/nid.ts";
+import { cipherByName, cipherByNid, digestByName } from "../../crypto/legacy/nid.ts";
 import {
   newPacketKeyMaterial,
   packetKeyMaterialHex,
@@ -25,6 +25,7 @@ import { receiveLegacyPacket } from "../../crypto/legacy/receive.ts";
 import { LegacyReplayWindow } from "../../crypto/legacy/replay_window.ts";
 import { err, ok, type Result } from "../../crypto/legacy/result.ts";
 import { randomBytesFrom } from "../../crypto/legacy/rsa_keygen.ts";
+import type { PacketSettings } from "../config.ts";
 import type { NodeCore } from "../core.ts";
 import { addrKey, LogLevel, type SockAddr } from "../effects.ts";
 import { byName, type EdgeRec, type NodeRec } from "../world.ts";
@@ -45,6 +46,38 @@ export interface OfferedKey {
   digest: number;
   macLength: number;
   compression: number;
+}
+
+/** Our packet settings as tinc.conf names them (`Cipher = aes-256-cbc`, `Digest = none`...). */
+export interface PacketSettingNames {
+  cipher: string;
+  digest: string;
+  macLength: number;
+  compression: number;
+  replayWindow: number;
+}
+
+/** Maps OpenSSL names to the NIDs ANS_KEY carries; "none" is NID 0. */
+export function packetSettingsFromNames(names: PacketSettingNames): Result<PacketSettings> {
+  let cipher = 0;
+  if (names.cipher.toLowerCase() !== "none") {
+    const c = cipherByName(names.cipher);
+    if (!c.ok) return c;
+    cipher = c.value.nid;
+  }
+  let digest = 0;
+  if (names.digest.toLowerCase() !== "none") {
+    const d = digestByName(names.digest);
+    if (!d.ok) return d;
+    digest = d.value.nid;
+  }
+  return ok({
+    cipher,
+    digest,
+    macLength: names.macLength,
+    compression: names.compression,
+    replayWindow: names.replayWindow,
+  });
 }
 
 /** Compression levels we can produce and undo (none only). */

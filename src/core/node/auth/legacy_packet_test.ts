@@ -4,7 +4,14 @@ import { type PacketSettings, TINC_PACKET_DEFAULTS, withDefaults } from "../conf
 import type { Effects, RandomSource } from "../effects.ts";
 import { LineFramer } from "../framing.ts";
 import type { NodeRec } from "../world.ts";
-import { acceptSendKey, issueReceiveKey, openFrom, sealFor, tryHarder } from "./legacy_packet.ts";
+import {
+  acceptSendKey,
+  issueReceiveKey,
+  openFrom,
+  packetSettingsFromNames,
+  sealFor,
+  tryHarder,
+} from "./legacy_packet.ts";
 
 class Counter implements RandomSource {
   private x: number;
@@ -230,5 +237,20 @@ describe("replay window size comes from the configuration", () => {
     const d = sealFor(atSender, new Uint8Array(30))!;
     expect("frame" in openFrom(atReceiver, d)).toBe(true);
     expect("frame" in openFrom(atReceiver, d)).toBe(true);
+  });
+});
+
+describe("packet settings from tinc.conf names", () => {
+  test("names map to the NIDs ANS_KEY carries", () => {
+    const base = { macLength: 4, compression: 0, replayWindow: 16 };
+    expect(packetSettingsFromNames({ ...base, cipher: "aes-256-cbc", digest: "sha256" })).toEqual({
+      ok: true,
+      value: TINC_PACKET_DEFAULTS,
+    });
+    const none = packetSettingsFromNames({ ...base, cipher: "none", digest: "NONE" });
+    expect(none.ok && [none.value.cipher, none.value.digest]).toEqual([0, 0]);
+    const bf = packetSettingsFromNames({ ...base, cipher: "blowfish", digest: "sha1" });
+    expect(bf.ok && [bf.value.cipher, bf.value.digest]).toEqual([91, 64]);
+    expect(packetSettingsFromNames({ ...base, cipher: "rot13", digest: "sha256" }).ok).toBe(false);
   });
 });
