@@ -100,25 +100,28 @@ for (const simd of [true, false]) {
       "original ChaCha20 carries its block counter from word 12 into word 13",
       withPath(() => {
         const key = Uint8Array.from({ length: 32 }, (_, i) => 7 * i + 1);
-        arena.set(key, 0);
-        arena.fill(0, 64, 64 + 6 * 64);
-        // Six blocks from counter 2^32 - 3: the carry happens inside a two-block step on the SIMD path.
-        expect(x.chacha20Xor(0, 0xfffffffd, 0x11, 0xa1b2c3d4, 0x01020304, 1, 64, 64, 6 * 64)).toBe(0);
-        const stream = arena.slice(64, 64 + 6 * 64);
         const staging = x.stagingBase();
         const mem = new DataView(x.memory.buffer);
-        for (let b = 0; b < 6; b++) {
-          const counter = 0x11_ffff_fffdn + BigInt(b);
-          const words = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574];
-          words.forEach((w, i) => mem.setUint32(staging + 4 * i, w, true));
-          for (let i = 0; i < 32; i++) mem.setUint8(staging + 16 + i, key[i]!);
-          mem.setUint32(staging + 48, Number(counter & 0xffffffffn), true);
-          mem.setUint32(staging + 52, Number(counter >> 32n), true);
-          mem.setUint32(staging + 56, 0xa1b2c3d4, true);
-          mem.setUint32(staging + 60, 0x01020304, true);
-          expect(x.chacha20Block(staging, staging + 64)).toBe(0);
-          const block = new Uint8Array(x.memory.buffer, staging + 64, 64).slice();
-          expect(toHex(stream.subarray(64 * b, 64 * b + 64))).toBe(toHex(block));
+        // Seven blocks from each start: the wrap falls at every position of a three-block step,
+        // of the two-block step after it, and of the tail.
+        for (const start of [0xfffffffa, 0xfffffffb, 0xfffffffc, 0xfffffffd, 0xfffffffe, 0xffffffff]) {
+          arena.set(key, 0);
+          arena.fill(0, 64, 64 + 7 * 64);
+          expect(x.chacha20Xor(0, start, 0x11, 0xa1b2c3d4, 0x01020304, 1, 64, 64, 7 * 64)).toBe(0);
+          const stream = arena.slice(64, 64 + 7 * 64);
+          for (let b = 0; b < 7; b++) {
+            const counter = (0x11n << 32n) + BigInt(start) + BigInt(b);
+            const words = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574];
+            words.forEach((w, i) => mem.setUint32(staging + 4 * i, w, true));
+            for (let i = 0; i < 32; i++) mem.setUint8(staging + 16 + i, key[i]!);
+            mem.setUint32(staging + 48, Number(counter & 0xffffffffn), true);
+            mem.setUint32(staging + 52, Number(counter >> 32n), true);
+            mem.setUint32(staging + 56, 0xa1b2c3d4, true);
+            mem.setUint32(staging + 60, 0x01020304, true);
+            expect(x.chacha20Block(staging, staging + 64)).toBe(0);
+            const block = new Uint8Array(x.memory.buffer, staging + 64, 64).slice();
+            expect([start, b, toHex(stream.subarray(64 * b, 64 * b + 64))]).toEqual([start, b, toHex(block)]);
+          }
         }
       }),
     );
