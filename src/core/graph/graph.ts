@@ -60,6 +60,12 @@ class EdgeRecord implements MeshEdge {
   declare localAddress?: string;
   declare localPort?: string;
   reverse: EdgeRecord | null = null;
+  /** False once deleted; the weight order drops dead records at its next merge. */
+  alive = true;
+  /** The weight this record is filed under in the weight order, or null if not filed yet. */
+  filedWeight: number | null = null;
+  /** Waiting in the pending list of the weight order. */
+  pending = false;
   fromNode: NodeRecord;
   toNode: NodeRecord;
 
@@ -212,9 +218,21 @@ export class MeshGraph {
   /** Our own node name. */
   readonly myself: string;
   private readonly nodeByName = new Map<string, NodeRecord>();
-  private sortedNames: string[] | null = null;
-  /** All edges in tinc's weight order (weight, from, to); kept sorted on every change. */
-  private readonly byWeight: EdgeRecord[] = [];
+  /** Node names in strcmp order as of the last merge; new names wait in `newNames`, removed ones
+   * are dropped at the next merge (same scheme as the weight order below). */
+  private sortedNames: string[] = [];
+  private newNames: string[] = [];
+  private namesStale = false;
+  private edgeTotal = 0;
+  /**
+   * All edges in tinc's weight order (weight, from, to), as of the last merge. Changes only
+   * queue work: new or re-weighted edges wait in `pendingWeight`, deleted or re-weighted ones are
+   * skipped at the next merge, which costs O(E + k log k) for k changes. Edge operations stay
+   * O(1), and a merge happens at most once per route computation.
+   */
+  private byWeight: EdgeRecord[] = [];
+  private pendingWeight: EdgeRecord[] = [];
+  private weightOrderStale = false;
 
   constructor(myself: string) {
     this.myself = myself;
@@ -233,12 +251,37 @@ export class MeshGraph {
 
   /** Known node names in strcmp order. */
   nodes(): readonly string[] {
-    let names = this.sortedNames;
-    if (names === null) {
-      names = [...this.nodeByName.keys()].sort(compareNames);
-      this.sortedNames = names;
+    if (!this.namesStale) return this.sortedNames;
+    // A name created, removed and created again is listed twice; keep it once.
+    const added = [...new Set(this.newNames)].filter((n) => this.nodeByName.has(n)).sort(compareNames);
+    const old = this.sortedNames;
+    const merged: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < old.length || j < added.length) {
+      const a = old[i];
+      if (a !== undefined && !this.nodeByName.has(a)) {
+        i++;
+        continue;
+      }
+      const b = added[j];
+      if (b !== undefined && a === b) {
+        // Removed and re-created since the last merge: keep one copy.
+        j++;
+        continue;
+      }
+      if (b === undefined || (a !== undefined && a < b)) {
+        merged.push(a!);
+        i++;
+      } else {
+        merged.push(b);
+        j++;
+      }
     }
-    return names;
+    this.sortedNames = merged;
+    this.newNames = [];
+    this.namesStale = false;
+    return merged;
   }
 
   /** Number of known nodes. */
@@ -248,7 +291,7 @@ export class MeshGraph {
 
   /** Number of stored edges. */
   get edgeCount(): number {
-    return this.byWeight.length;
+    return this.edgeTotal;
   }
 
   /** Adds an edge, creating unknown nodes; an existing edge `from → to` is replaced. */
@@ -269,7 +312,8 @@ export class MeshGraph {
       edge.reverse = reverse;
       reverse.reverse = edge;
     }
-    this.byWeight.splice(this.weightSlot(edge), 0, edge);
+    this.edgeTotal++;
+    this.queueWeightChange(edge);
     return edge;
   }
 
@@ -277,13 +321,9 @@ export class MeshGraph {
   updateEdge(info: EdgeInfo): boolean {
     const edge = this.findEdge(info.from, info.to);
     if (edge === undefined) return false;
-    if (edge.weight !== info.weight) {
-      this.byWeight.splice(this.weightIndexOf(edge), 1);
-      edge.assign(info);
-      this.byWeight.splice(this.weightSlot(edge), 0, edge);
-    } else {
-      edge.assign(info);
-    }
+    const reweighted = edge.weight !== info.weight;
+    edge.assign(info);
+    if (reweighted) this.queueWeightChange(edge);
     return true;
   }
 
@@ -308,7 +348,7 @@ export class MeshGraph {
 
   /** All edges in tinc's weight order (weight, from, to). */
   edgesByWeight(): readonly MeshEdge[] {
-    return this.byWeight;
+    return this.weightOrder();
   }
 
   /** Removes a node with every edge from or to it (tinc's purge). Myself cannot be removed. */
@@ -319,7 +359,7 @@ export class MeshGraph {
     for (const edge of [...node.out.values()]) this.unlinkEdge(edge);
     for (const edge of [...node.incoming.values()]) this.unlinkEdge(edge);
     this.nodeByName.delete(name);
-    this.sortedNames = null;
+    this.namesStale = true;
     return true;
   }
 
@@ -366,7 +406,7 @@ export class MeshGraph {
     via[me] = me;
 
     const queue: number[] = [me];
-    const maxPops = 64 * (count + this.byWeight.length) + 64;
+    const maxPops = 64 * (count + this.edgeTotal) + 64;
     let truncated = false;
     for (let head = 0; head < queue.length; head++) {
       if (head >= maxPops) {
@@ -451,7 +491,7 @@ export class MeshGraph {
     };
     const tree: MstEdge[] = [];
     const limit = reachable.length - 1;
-    for (const edge of this.byWeight) {
+    for (const edge of this.weightOrder()) {
       if (tree.length >= limit) break;
       if (edge.reverse === null) continue;
       const a = edge.fromNode.index;
@@ -471,7 +511,8 @@ export class MeshGraph {
     if (node === undefined) {
       node = new NodeRecord(name);
       this.nodeByName.set(name, node);
-      this.sortedNames = null;
+      this.newNames.push(name);
+      this.namesStale = true;
     }
     return node;
   }
@@ -488,27 +529,46 @@ export class MeshGraph {
       edge.reverse.reverse = null;
       edge.reverse = null;
     }
-    this.byWeight.splice(this.weightIndexOf(edge), 1);
+    edge.alive = false;
+    this.edgeTotal--;
+    this.weightOrderStale = true;
   }
 
-  /** Index at which `edge` belongs in `byWeight` (first slot not before it). */
-  private weightSlot(edge: EdgeRecord): number {
-    let lo = 0;
-    let hi = this.byWeight.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareEdgeWeightOrder(this.byWeight[mid]!, edge) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  private queueWeightChange(edge: EdgeRecord): void {
+    this.weightOrderStale = true;
+    if (edge.pending) return;
+    edge.pending = true;
+    this.pendingWeight.push(edge);
   }
 
-  private weightIndexOf(edge: EdgeRecord): number {
-    const at = this.weightSlot(edge);
-    if (this.byWeight[at] !== edge) {
-      throw new Error(`edge ${edge.from}->${edge.to} missing from weight order`);
+  /** The weight order with all queued changes merged in. */
+  private weightOrder(): EdgeRecord[] {
+    if (!this.weightOrderStale) return this.byWeight;
+    // Decide what stays before any record is re-filed: a record filed under another weight
+    // than its current one was re-weighted and comes back through `added`.
+    const kept = this.byWeight.filter((e) => e.alive && e.filedWeight === e.weight);
+    const added = this.pendingWeight.filter((e) => e.alive && e.filedWeight !== e.weight);
+    added.sort(compareEdgeWeightOrder);
+    for (const e of this.pendingWeight) e.pending = false;
+    this.pendingWeight = [];
+    const merged: EdgeRecord[] = new Array(kept.length + added.length);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < merged.length; k++) {
+      const a = kept[i];
+      const b = added[j];
+      if (b === undefined || (a !== undefined && compareEdgeWeightOrder(a, b) <= 0)) {
+        merged[k] = a!;
+        i++;
+      } else {
+        merged[k] = b;
+        j++;
+      }
     }
-    return at;
+    for (const e of added) e.filedWeight = e.weight;
+    this.byWeight = merged;
+    this.weightOrderStale = false;
+    return merged;
   }
 }
 
