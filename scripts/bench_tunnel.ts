@@ -2,6 +2,7 @@
 // carries, in interleaved rounds, tincd 1.0.36 ↔ tincd 1.0.36, wireguard-go ↔ wireguard-go and
 // (when built) tinct ↔ tinct, each measured with iperf3 (TCP) and ping; ratios against the best peer.
 //   bun scripts/bench_tunnel.ts [--rounds 3] [--seconds 5] [--only tincd,wireguard-go,tinct]
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,7 +51,7 @@ const wireguardGo: Contender = {
       const pub = lab.exec(a.ns, ["wg", "pubkey"], 5000, priv + "\n").stdout.trim();
       return { priv, pub };
     });
-    const procs = [];
+    const procs: ChildProcess[] = [];
     for (const [i, n] of [a, b].entries()) {
       const peer = [a, b][1 - i]!;
       // wireguard-go's control socket lives in /var/run/wireguard, shared by all namespaces: unique names.

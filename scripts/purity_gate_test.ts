@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkCorePurity } from "./purity_gate.ts";
@@ -12,12 +12,13 @@ function scratchCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), "tinct-purity-"));
   cpSync(join(root, "src", "core"), join(dir, "src", "core"), { recursive: true });
   for (const f of ["tsconfig.json", "tsconfig.core.json"]) cpSync(join(root, f), join(dir, f));
+  // The copy resolves @noble/* and type packages from the project's own node_modules.
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
   return dir;
 }
 
 function typecheckCore(dir: string): number {
   const tsc = join(root, "node_modules", ".bin", "tsc");
-  // typeRoots points back at the project's node_modules so the copy resolves the same packages.
   return spawnSync(tsc, ["-p", join(dir, "tsconfig.core.json")], { cwd: dir, encoding: "utf8" }).status ?? 1;
 }
 
