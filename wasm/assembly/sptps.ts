@@ -18,7 +18,7 @@ import { E_BAD_TAG, OK, SCRATCH, TAG_SIZE } from "./layout";
 /** Keystream block 0 (its first 32 bytes are the Poly1305 key) and the computed tag. */
 const POLY_KEY: usize = SCRATCH + 64;
 const TAG: usize = SCRATCH + 192;
-/** Keystream block 0 and the body's first 64 bytes, for the v128 path's first step. */
+/** Keystream block 0 and the body's first 128 bytes, for the v128 path's first step. */
 const HEAD: usize = SCRATCH + 0x200;
 
 let simdOn: bool = true;
@@ -63,23 +63,23 @@ function derivePolyKey(key: usize, ivWord: u32): void {
 }
 
 /**
- * v128 path: keystream blocks 0 and 1 in one two-block step. Block 0 becomes the Poly1305 key at
- * POLY_KEY; the first min(n, 64) body bytes, XORed with block 1, are left at HEAD + 64 (the body
- * itself is not touched yet, so open can MAC the ciphertext first).
+ * v128 path: keystream blocks 0, 1 and 2 in one three-block step. Block 0 becomes the Poly1305
+ * key at POLY_KEY; the first min(n, 128) body bytes, XORed with blocks 1 and 2, are left at
+ * HEAD + 64 (the body itself is not touched yet, so open can MAC the ciphertext first).
  */
 function headStep(key: usize, ivWord: u32, body: usize, n: u32): u32 {
-  const head = n < 64 ? n : 64;
-  memory.fill(HEAD, 0, 128);
+  const head = n < 128 ? n : 128;
+  memory.fill(HEAD, 0, 192);
   memory.copy(HEAD + 64, body, head);
-  chachaXorSimd(key, 0, 0, 0, ivWord, true, HEAD, HEAD, 128);
+  chachaXorSimd(key, 0, 0, 0, ivWord, true, HEAD, HEAD, 192);
   memory.copy(POLY_KEY, HEAD, 32);
   return head;
 }
 
-/** v128 path: writes the head back and runs the keystream from block 2 over the rest. */
+/** v128 path: writes the head back and runs the keystream from block 3 over the rest. */
 function finishSimd(key: usize, ivWord: u32, body: usize, n: u32, head: u32): void {
   memory.copy(body, HEAD + 64, head);
-  if (n > 64) chachaXorSimd(key, 2, 0, 0, ivWord, true, body + 64, body + 64, n - 64);
+  if (n > 128) chachaXorSimd(key, 3, 0, 0, ivWord, true, body + 128, body + 128, n - 128);
 }
 
 /** Encrypts `type || data` (1 + dataLen bytes at `body`, type already in place) and appends the tag. */
