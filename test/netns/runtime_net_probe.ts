@@ -28,6 +28,7 @@ if (role === "server") {
   listenTcp({
     host: "::",
     port,
+    maxOutputBuffer: 4 << 20, // the echo must never refuse: the client sends 1 MiB at once
     onAccept: () => ({ onData: (s, b) => void s.write(b), onClose: () => {} }),
   });
   console.log("listening");
