@@ -11,8 +11,8 @@
  *
  *   datagram = E(key, IV, SEQNO ‖ frame) ‖ HMAC(key ‖ IV, E)[0, MACLEN)
  * ```
- * Compression (zlib 1-9, LZO 10-11) is not implemented: we announce 0, and an ANS_KEY that asks
- * us to compress is refused (logged), so traffic toward that node stays on TCP.
+ * We announce compression 0 for our direction; a node that asks for zlib (1-9) or LZO (10-11)
+ * gets valid streams of that format holding the frame uncompressed (legacy_compress.ts).
  * @module
  */
 import { cipherByName, cipherByNid, digestByName } from "../../crypto/legacy/nid.ts";
@@ -26,6 +26,7 @@ import { LegacyReplayWindow } from "../../crypto/legacy/replay_window.ts";
 import { err, ok, type Result } from "../../crypto/legacy/result.ts";
 import { randomBytesFrom } from "../../crypto/legacy/rsa_keygen.ts";
 import type { PacketSettings } from "../config.ts";
+import { compressForPeer } from "./legacy_compress.ts";
 import type { NodeCore } from "../core.ts";
 import { addrKey, LogLevel, type SockAddr } from "../effects.ts";
 import { byName, type EdgeRec, type NodeRec } from "../world.ts";
@@ -80,7 +81,7 @@ export function packetSettingsFromNames(names: PacketSettingNames): Result<Packe
   });
 }
 
-/** Compression levels we can produce and undo (none only). */
+/** The level we announce: we never need to decompress. */
 const SUPPORTED_COMPRESSION = 0;
 
 /**
@@ -127,11 +128,8 @@ export function acceptSendKey(core: NodeCore, n: NodeRec, offer: OfferedKey): Re
   n.validKey = false;
   const material = parsePacketKeyMaterial(offer.key, offer.cipher);
   if (!material.ok) return material;
-  if (offer.compression < 0 || offer.compression > 11) {
+  if (!Number.isInteger(offer.compression) || offer.compression < 0 || offer.compression > 11) {
     return err(`compression level ${offer.compression} out of range`);
-  }
-  if (offer.compression !== SUPPORTED_COMPRESSION) {
-    return err(`compression level ${offer.compression} is not supported`);
   }
   const codec = core.config.legacyCrypto.createPacketCodec({
     cipherNid: offer.cipher,
@@ -151,8 +149,10 @@ export function acceptSendKey(core: NodeCore, n: NodeRec, offer: OfferedKey): Re
 /** Seals a frame for `n` with the next seqno (the first after a key is 1); undefined without a key. */
 export function sealFor(n: NodeRec, frame: Uint8Array): Uint8Array | undefined {
   if (!n.validKey || n.outCodec === undefined) return undefined;
+  const body = compressForPeer(n.outCompression, frame);
+  if (body === undefined) return undefined;
   n.sentSeqno = (n.sentSeqno + 1) >>> 0;
-  return n.outCodec.seal(n.sentSeqno, frame);
+  return n.outCodec.seal(n.sentSeqno, body);
 }
 
 /** Opens a datagram from `n`: MAC, decrypt, replay check, commit; a drop reason otherwise. */
