@@ -97,7 +97,11 @@ export async function startTunReader(
       Atomics.store(ctl, TAIL, tail);
       Atomics.notify(ctl, TAIL);
       batches++;
-      sink.onBatchEnd?.();
+      try {
+        sink.onBatchEnd?.();
+      } catch {
+        // As for onFrame: the ring must keep moving.
+      }
     }
     // Still busy after 64 rounds: yield to the event loop and continue.
     setImmediate(drain);

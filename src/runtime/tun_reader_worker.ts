@@ -39,6 +39,9 @@ const BATCH_MAX = 64;
 /** poll() timeout: bounds how long a stop request waits. */
 const POLL_MS = 100;
 const POLLIN = 1;
+/** POLLERR | POLLHUP | POLLNVAL (same bits on Linux and macOS). */
+const POLL_BROKEN = 0x08 | 0x10 | 0x20;
+const EIO = 5;
 
 declare const self: Worker;
 
@@ -55,6 +58,9 @@ function run(start: ReaderStart): void {
   setNonBlocking(c, start.fd);
   let head = Atomics.load(ctl, HEAD);
   let batch = 0;
+  // poll() reporting a hang-up twice with nothing read in between: the fd is dead (a device
+  // does not hang up, but a reader must never spin on one that does).
+  let hangups = 0;
 
   const wake = () => {
     batch = 0;
@@ -77,6 +83,7 @@ function run(start: ReaderStart): void {
       head = (head + 1) | 0;
       Atomics.store(ctl, HEAD, head);
       Atomics.add(ctl, FRAMES, 1);
+      hangups = 0;
       if (++batch >= BATCH_MAX) wake();
       continue;
     }
@@ -87,7 +94,15 @@ function run(start: ReaderStart): void {
     }
     if (batch > 0) wake();
     Atomics.add(ctl, POLLS, 1);
-    c.poll(pollfd, 1, POLL_MS);
+    if (
+      c.poll(pollfd, 1, POLL_MS) > 0 && (new DataView(pollfd.buffer).getInt16(6, true) & POLL_BROKEN) !== 0
+    ) {
+      if (++hangups >= 2) {
+        Atomics.store(ctl, ERRNO, EIO);
+        Atomics.store(ctl, STATE, STATE_FAILED);
+        break;
+      }
+    }
   }
   if (Atomics.load(ctl, STATE) !== STATE_FAILED) Atomics.store(ctl, STATE, STATE_STOPPED);
   Atomics.store(ctl, PARKED, 0);
