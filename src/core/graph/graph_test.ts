@@ -293,6 +293,21 @@ describe("computeRoutes against plain BFS and Kruskal oracles", () => {
     );
   });
 
+  test("every node of a component computes the same broadcast tree", () => {
+    fc.assert(
+      fc.property(meshArb(20), fc.nat(), fc.nat(), (mesh, i, j) => {
+        const table = buildGraph(mesh).computeRoutes();
+        const members = table.routes.filter((r) => r.reachable).map((r) => r.name);
+        const mine = mstPairs(table);
+        for (const other of [members[i % members.length]!, members[j % members.length]!]) {
+          const theirs = buildGraph({ ...mesh, myself: other }).computeRoutes();
+          expect(mstPairs(theirs)).toEqual(mine);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test("incremental changes (add, update, delete, purge) give the same result as a fresh build", () => {
     fc.assert(
       fc.property(
