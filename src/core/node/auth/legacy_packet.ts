@@ -166,6 +166,15 @@ export function openFrom(n: NodeRec, datagram: Uint8Array): { frame: Uint8Array 
   return { frame: r.frame };
 }
 
+/** tinc's MAX_SEQNO: a receive key that has seen a seqno beyond this is renewed early. */
+export const MAX_SEQNO = 2 ** 30;
+
+/** Whether some node's seqno toward us passed MAX_SEQNO: then keys expire at the periodic check. */
+export function receiveSeqnoWornOut(core: NodeCore): boolean {
+  for (const n of core.nodes.values()) if (n.inKey && n.receivedSeqno > MAX_SEQNO) return true;
+  return false;
+}
+
 /** Datagram overhead of a codec beyond the frame, for PMTU arithmetic. */
 export function sealedLength(n: NodeRec, frameLength: number): number {
   return n.outCodec?.sealedLength(frameLength) ?? 4 + frameLength;

@@ -7,8 +7,10 @@ import type { NodeRec } from "../world.ts";
 import {
   acceptSendKey,
   issueReceiveKey,
+  MAX_SEQNO,
   openFrom,
   packetSettingsFromNames,
+  receiveSeqnoWornOut,
   sealFor,
   tryHarder,
 } from "./legacy_packet.ts";
@@ -251,5 +253,23 @@ describe("packet settings from tinc.conf names", () => {
     const bf = packetSettingsFromNames({ ...base, cipher: "blowfish", digest: "sha1" });
     expect(bf.ok && [bf.value.cipher, bf.value.digest]).toEqual([91, 64]);
     expect(packetSettingsFromNames({ ...base, cipher: "rot13", digest: "sha256" }).ok).toBe(false);
+  });
+});
+
+describe("MAX_SEQNO", () => {
+  test("a receive key past 2^30 asks for early expiry; a fresh key clears it", () => {
+    const alice = core("alice", TINC_PACKET_DEFAULTS, 31);
+    const bob = core("bob", TINC_PACKET_DEFAULTS, 32);
+    const { atReceiver, atSender } = exchange(bob, alice);
+    expect(receiveSeqnoWornOut(bob)).toBe(false);
+    atSender.sentSeqno = MAX_SEQNO;
+    // Far ahead of the window: dropped 4 times (ReplayWindow 16 / 4), accepted the 5th time.
+    const verdicts = [1, 2, 3, 4, 5].map(() =>
+      "frame" in openFrom(atReceiver, sealFor(atSender, new Uint8Array(30))!)
+    );
+    expect(verdicts).toEqual([false, false, false, false, true]);
+    expect(receiveSeqnoWornOut(bob)).toBe(true);
+    exchange(bob, alice);
+    expect(receiveSeqnoWornOut(bob)).toBe(false);
   });
 });
