@@ -4,11 +4,21 @@
  * ascending, owner — and returns the first matching entry whose owner is reachable, else the
  * last matching entry (an unreachable owner), behind a 2-entry cache flushed on every change.
  *
- * Here the same answer comes from one hash map per prefix length, probed from the longest
+ * Here the same answer comes from one hash table per prefix length, probed from the longest
  * length present to the shortest. Within a length, entries sharing a masked network sit in a
  * bucket kept in tree order, so walking lengths longest-first and buckets front-to-back visits
- * the matches in exactly the tree's order. A small direct-mapped cache sits in front; every
- * change, and every reachability change the engine reports, invalidates it.
+ * the matches in exactly the tree's order:
+ *
+ * ```
+ *   lookup 10.1.2.3    /32 → 10.1.2.3 ? (no bucket)
+ *                      /24 → 10.1.2.0 ? [ (#5, b: down), (#10, c: up) ]  → c wins
+ *                      /16 → 10.1.0.0 ? ...                               (not reached)
+ * ```
+ *
+ * Each owner's reachability is a snapshot read from the engine's callback when the owner first
+ * appears and at every {@link SubnetTable.flushCache} (tinc flushes its cache in graph() too), so
+ * a candidate costs one field read. A direct-mapped cache of 64 slots per kind sits in front;
+ * every change invalidates it in O(1) by bumping a generation number.
  * @module
  */
 import type { Subnet } from "./subnet.ts";
