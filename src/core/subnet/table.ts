@@ -103,6 +103,14 @@ class OwnerRecord {
   }
 }
 
+function checkShape(s: Subnet): void {
+  const [length, maxPrefix] = s.kind === "mac" ? [6, 48] : s.kind === "ipv4" ? [4, 32] : [16, 128];
+  const prefix = s.kind === "mac" ? 48 : s.prefix;
+  if (s.address.length !== length || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix) {
+    throw new RangeError(`malformed ${s.kind} subnet`);
+  }
+}
+
 class Entry implements SubnetEntry {
   readonly owner: string;
   /** Shared by all of the owner's entries: one hot field read per candidate during lookups. */
@@ -349,8 +357,13 @@ export class SubnetTable {
     return this.count;
   }
 
-  /** Adds `owner`'s subnet; null if that exact subnet (weight included) is already theirs. */
+  /**
+   * Adds `owner`'s subnet; null if that exact subnet (weight included) is already theirs.
+   * @throws RangeError for a malformed value (wrong address length, prefix out of range): the
+   * parser never produces one, so it is a programming error, not bad network input.
+   */
   add(owner: string, subnet: Subnet): SubnetEntry | null {
+    checkShape(subnet);
     let record = this.owners.get(owner);
     const key = subnetKey(subnet);
     if (record?.entries.has(key)) return null;

@@ -303,6 +303,17 @@ describe("SubnetTable: spec §7 examples", () => {
     expect(table.lookupIpv4(packet, 16)?.owner).toBe("v4");
   });
 
+  test("malformed values are refused as programming errors", () => {
+    const table = new SubnetTable(() => true);
+    expect(() => table.add("a", v4(10, 0, 0, 0, 33))).toThrow(RangeError);
+    expect(() => table.add("a", { kind: "ipv6", address: new Uint8Array(4), prefix: 64, weight: 10 }))
+      .toThrow(
+        RangeError,
+      );
+    expect(() => table.add("a", { kind: "mac", address: new Uint8Array(5), weight: 10 })).toThrow(RangeError);
+    expect(table.size).toBe(0);
+  });
+
   test("a stored subnet is a copy, unaffected by later changes to the caller's bytes", () => {
     const table = new SubnetTable(() => true);
     const s = v4(10, 0, 0, 0, 8);
