@@ -3,7 +3,7 @@
 // HMAC-SHA256/4 with tinc's datagram sizes, refusals with logged reasons (unknown names, missing
 // or wrong keys, a failed challenge), KeyExpire rotation, and a corrupted meta byte closing only
 // its own connection.
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { buildMetakey, metaStreamFromSecret, randomBytesFrom } from "../../src/core/crypto/legacy/mod.ts";
 import { parsePublicKeyPem } from "../../src/core/crypto/legacy/rsa_pem.ts";
 import {
@@ -33,12 +33,16 @@ function logsOf(sim: Simulator, name: string): string[] {
 }
 
 describe("two engines with the fixture's 2048-bit keys", () => {
-  const sim = legacyNet([alice, bob], { sim: { logLevel: 0 } });
+  let sim: Simulator;
+  let settled = false;
   const lines: Array<{ from: string; line: string }> = [];
-  sim.observe = { onLine: (from, _to, line) => lines.push({ from, line }), onPacket: () => {} };
   const datagrams: Array<{ from: string; size: number }> = [];
-  sim.onUdp = (from, _to, d) => datagrams.push({ from, size: d.length });
-  const settled = sim.runUntilSettled(2000, 60_000);
+  beforeAll(() => {
+    sim = legacyNet([alice, bob], { sim: { logLevel: 0 } });
+    sim.observe = { onLine: (from, _to, line) => lines.push({ from, line }), onPacket: () => {} };
+    sim.onUdp = (from, _to, d) => datagrams.push({ from, size: d.length });
+    settled = sim.runUntilSettled(2000, 60_000);
+  });
 
   test("authenticate and activate the connection", () => {
     expect(settled).toBe(true);
@@ -94,10 +98,9 @@ describe("meta bytes cut into random small reads", () => {
 });
 
 describe("three engines in a chain", () => {
-  const sim = legacyNet([alice, bob, carol]);
-  const settled = sim.runUntilSettled(2000, 60_000);
-
   test("all reach each other and alice↔carol traffic flows over UDP directly", () => {
+    const sim = legacyNet([alice, bob, carol]);
+    const settled = sim.runUntilSettled(2000, 60_000);
     expect(settled).toBe(true);
     const view = sim.nodes.get("alice")!.engine.view();
     expect(view.nodes.filter((n) => n.reachable).map((n) => n.name)).toEqual(["alice", "bob", "carol"]);
