@@ -16,6 +16,8 @@ import {
   type Party,
   testKey,
 } from "./legacy_net.ts";
+import { type LegacyCryptoProvider, pureLegacyCrypto } from "../../src/core/crypto/legacy/provider.ts";
+import { nativeLegacyCrypto } from "../../src/crypto/legacy_native.ts";
 import { SeededRandom } from "./rng.ts";
 import type { Simulator } from "./sim.ts";
 import { tagOf } from "./frames.ts";
@@ -82,6 +84,39 @@ describe("two engines with the fixture's 2048-bit keys", () => {
         lengths.map((l) => cbcDatagramSize(l)),
       );
     }
+  });
+});
+
+describe("the LegacyCryptoProvider port", () => {
+  test("a node on the native provider talks to a node on the pure one", () => {
+    const calls = { stream: 0, packet: 0 };
+    const counting: LegacyCryptoProvider = {
+      name: "counting-native",
+      createPacketCodec: (p) => {
+        calls.packet++;
+        return nativeLegacyCrypto.createPacketCodec(p);
+      },
+      createStreamCipher: (nid, key, iv, dir) => {
+        calls.stream++;
+        return nativeLegacyCrypto.createStreamCipher(nid, key, iv, dir);
+      },
+    };
+    const sim = legacyNet([alice, bob], {
+      configFor: (name) => (name === "bob" ? { legacyCrypto: counting } : { legacyCrypto: pureLegacyCrypto }),
+    });
+    expect(sim.runUntilSettled(2000, 60_000)).toBe(true);
+    let udp = 0;
+    sim.onUdp = () => udp++;
+    for (let i = 0; i < 3; i++) {
+      inject(sim, sim.nodes.get("alice")!, frameTo(2, 10 + i, 700));
+      inject(sim, sim.nodes.get("bob")!, frameTo(1, 20 + i, 700));
+      sim.runUntil(sim.now + 50);
+    }
+    expect(tunTags(sim, "bob")).toEqual([10, 11, 12]);
+    expect(tunTags(sim, "alice")).toEqual([20, 21, 22]);
+    expect(udp).toBe(6);
+    expect(calls.stream).toBe(2);
+    expect(calls.packet).toBeGreaterThanOrEqual(2);
   });
 });
 

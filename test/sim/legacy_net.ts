@@ -75,6 +75,8 @@ export function subnetOf(p: Party): Subnet {
 export interface LegacyNetOptions {
   sim?: Partial<SimOptions>;
   config?: Partial<EngineConfig>;
+  /** Per-node settings on top of `config`. */
+  configFor?: (name: string) => Partial<EngineConfig>;
   /** Changes what `viewer` has in hosts/`host` (e.g. a wrong public key). */
   hostEdit?: (viewer: string, host: string, entry: HostConfig) => HostConfig | undefined;
 }
@@ -95,6 +97,7 @@ export function legacyNet(parties: Party[], opts: LegacyNetOptions = {}): Simula
     }
     const config = withDefaults({
       ...opts.config,
+      ...opts.configFor?.(me.name),
       name: me.name,
       hosts,
       connectTo: me.connectTo ?? [],
