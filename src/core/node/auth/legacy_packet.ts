@@ -191,15 +191,19 @@ const lastHardTry = new WeakMap<NodeCore, number>();
 export function tryHarder(core: NodeCore, from: SockAddr, datagram: Uint8Array): NodeRec | undefined {
   const second = Math.floor(core.now / 1000);
   const recent = lastHardTry.get(core) === second;
+  // Within the same second only same-IP edges are candidates: filter before sorting, so a flood
+  // of datagrams from random addresses costs one pass over the edges each, not a sort.
   const edges: EdgeRec[] = [];
-  for (const n of core.nodes.values()) for (const e of n.edges.values()) edges.push(e);
+  for (const n of core.nodes.values()) {
+    for (const e of n.edges.values()) {
+      if (e.to !== core.myself && (!recent || e.address === from.host)) edges.push(e);
+    }
+  }
   edges.sort((a, b) =>
     a.weight - b.weight || byName(a.from.name, b.from.name) || byName(a.to.name, b.to.name)
   );
   let found: NodeRec | undefined;
   for (const e of edges) {
-    if (e.to === core.myself) continue;
-    if (recent && e.address !== from.host) continue;
     const codec = e.to.inCodec;
     if (!e.to.inKey || codec === undefined || !codec.verifyMac(datagram)) continue;
     found = e.to;
