@@ -46,6 +46,7 @@ export interface Libc {
     alen: Uint8Array | null,
   ): number;
   setsockopt(fd: number, level: number, name: number, value: Uint8Array, len: number): number;
+  getsockname(fd: number, addr: Uint8Array, len: Uint8Array): number;
   getsockopt(fd: number, level: number, name: number, value: Uint8Array, len: Uint8Array): number;
   /** Linux only: -1 with ENOSYS elsewhere. */
   sendmmsg(fd: number, msgvec: Uint8Array, vlen: number, flags: number): number;
@@ -134,6 +135,7 @@ function declarations(errnoSymbol: string, withMmsg: boolean) {
     sendto: { args: ["i32", "ptr", "u64", "i32", "ptr", "u32"], returns: FFIType.i64_fast },
     recvfrom: { args: ["i32", "ptr", "u64", "i32", "ptr", "ptr"], returns: FFIType.i64_fast },
     setsockopt: { args: ["i32", "i32", "i32", "ptr", "u32"], returns: "i32" },
+    getsockname: { args: ["i32", "ptr", "ptr"], returns: "i32" },
     getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
     strerror: { args: ["i32"], returns: "cstring" },
     [errnoSymbol]: { args: [], returns: "ptr" },
@@ -205,6 +207,7 @@ function bind(name: string, errnoSymbol: string, withMmsg: boolean): Libc {
     sendto: (fd, buf, len, flags, addr, alen) => Number(s.sendto!(fd, buf, len, flags, addr, alen)),
     recvfrom: (fd, buf, len, flags, addr, alen) => Number(s.recvfrom!(fd, buf, len, flags, addr, alen)),
     setsockopt: (fd, level, nm, value, len) => s.setsockopt!(fd, level, nm, value, len),
+    getsockname: (fd, addr, len) => s.getsockname!(fd, addr, len),
     getsockopt: (fd, level, nm, value, len) => s.getsockopt!(fd, level, nm, value, len),
     sendmmsg: s.sendmmsg ? (fd, v, n, f) => s.sendmmsg!(fd, v, n, f) : mmsgMissing,
     recvmmsg: s.recvmmsg ? (fd, v, n, f, t) => s.recvmmsg!(fd, v, n, f, t) : mmsgMissing,

@@ -31,8 +31,8 @@ export interface ReaderStart {
   codec: FrameCodec;
 }
 
-/** Messages the Worker posts: "wake" (frames are waiting) and "stopped". */
-export type ReaderMessage = "wake" | "stopped";
+/** Messages the Worker posts: "ready" (loaded), "wake" (frames are waiting) and "stopped". */
+export type ReaderMessage = "ready" | "wake" | "stopped";
 
 /** Frames read back-to-back before the main thread is woken even if more are ready. */
 const BATCH_MAX = 64;
