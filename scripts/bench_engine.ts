@@ -24,9 +24,11 @@ function rng(seed: number): () => number {
   };
 }
 
-/** CPU time of this process in milliseconds (microsecond resolution). */
+/** CPU time of this process in milliseconds. User and system together: Linux measures their sum
+ * exactly but splits it between the two by sampling, so either part alone is noisy. */
 function cpuMs(): number {
-  return process.cpuUsage().user / 1000;
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 function median(values: number[]): number {
@@ -61,23 +63,27 @@ function benchGraph(): void {
   }
   const buildMs = cpuMs() - t0;
 
-  const runs = quick ? 30 : 200;
+  // CPU-time clocks tick coarsely, so each sample times a batch of calls.
+  const samples = quick ? 8 : 30;
+  const BATCH = 20;
   for (let i = 0; i < 20; i++) g.computeRoutes(); // warm-up: lets the JIT tier up
   const full: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < samples; i++) {
     const t = cpuMs();
-    g.computeRoutes();
-    full.push(cpuMs() - t);
+    for (let k = 0; k < BATCH; k++) g.computeRoutes();
+    full.push((cpuMs() - t) / BATCH);
   }
   // One ADD_EDGE-style weight change followed by graph(), as the engine does per edge request.
   const change: number[] = [];
   const edges = [...g.edgesByWeight()];
-  for (let i = 0; i < runs; i++) {
-    const e = edges[next() % edges.length]!;
+  for (let i = 0; i < samples; i++) {
     const t = cpuMs();
-    g.updateEdge({ ...e, weight: 1 + (next() % 100) });
-    g.computeRoutes();
-    change.push(cpuMs() - t);
+    for (let k = 0; k < BATCH; k++) {
+      const e = edges[next() % edges.length]!;
+      g.updateEdge({ ...e, weight: 1 + (next() % 100) });
+      g.computeRoutes();
+    }
+    change.push((cpuMs() - t) / BATCH);
   }
   const table = g.computeRoutes();
   const reachable = table.routes.filter((r) => r.reachable).length;
