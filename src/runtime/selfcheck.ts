@@ -1,13 +1,14 @@
 /**
  * A self-check of the runtime's data-path machinery that needs no root: libc through FFI, the
  * reader Worker (an entry point of the compiled build) and its SharedArrayBuffer ring, fed from a
- * unix datagram socketpair standing in for a TAP device. Meant for `tinct selftest` so the
- * compiled executable proves its Worker starts.
+ * unix datagram socketpair standing in for a TAP device, and the UDP reader Worker over loopback.
+ * Meant for `tinct selftest`, so the compiled executable proves its Workers start.
  * @module
  */
 import { libc, setNonBlocking } from "./libc.ts";
 import type { TunDevice } from "./tun.ts";
 import { startTunReader } from "./tun_reader.ts";
+import { openUdpFfi } from "./udp_ffi.ts";
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
@@ -76,4 +77,41 @@ export async function runtimeSelfCheck(frames = 200, timeoutMs = 5000): Promise<
   c.close(rx);
   const detail = `reader worker ring: sent ${sent}, received ${received}, corrupt ${corrupt}`;
   return { ok: outcome === "ok" && corrupt === 0 && sent === total, detail };
+}
+
+/**
+ * Sends `count` datagrams over loopback into the FFI UDP endpoint (its recvmmsg reader Worker is
+ * a second entry point of the compiled build) and checks they all arrive with the sender's port.
+ * @param count how many (at most 10000)
+ * @param timeoutMs give up after this long
+ */
+export async function udpReaderSelfCheck(count = 200, timeoutMs = 5000): Promise<SelfCheckResult> {
+  const total = Math.min(count, 10_000);
+  let received = 0;
+  let wrongSender = 0;
+  let done: () => void = () => {};
+  const allIn = new Promise<void>((r) => (done = r));
+  let senderPort = -1;
+  const rx = await openUdpFfi({
+    host: "127.0.0.1",
+    port: 0,
+    receiveBuffer: 1 << 20,
+    onDatagram: (_b, from) => {
+      if (from.port !== senderPort || from.host !== "127.0.0.1") wrongSender++;
+      if (++received === total) done();
+    },
+  });
+  const tx = await openUdpFfi({ host: "127.0.0.1", port: 0, onDatagram: () => {} });
+  senderPort = tx.port;
+  let sent = 0;
+  const payload = new Uint8Array(100);
+  for (let i = 0; i < total; i++) {
+    if (tx.send(payload, { host: "127.0.0.1", port: rx.port }) === "sent") sent++;
+    if (i % 200 === 199) await new Promise((r) => setTimeout(r, 1));
+  }
+  const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref());
+  const outcome = await Promise.race([allIn.then(() => "ok" as const), timer]);
+  await Promise.all([rx.closeAsync(), tx.closeAsync()]);
+  const detail = `udp reader worker: sent ${sent}, received ${received}, wrong sender ${wrongSender}`;
+  return { ok: outcome === "ok" && sent === total && wrongSender === 0, detail };
 }

@@ -34,3 +34,10 @@ test("a reader whose fd hangs up reports failure instead of spinning", async () 
   await reader.stop();
   c.close(fds[0]!);
 });
+
+test("the UDP reader Worker self-check passes", async () => {
+  const { udpReaderSelfCheck } = await import("./selfcheck.ts");
+  const r = await udpReaderSelfCheck(300);
+  expect(r.detail).toBe("udp reader worker: sent 300, received 300, wrong sender 0");
+  expect(r.ok).toBe(true);
+});

@@ -7,6 +7,7 @@
  * @module
  */
 import { openUdp } from "../../src/runtime/udp.ts";
+import { openUdpFfi } from "../../src/runtime/udp_ffi.ts";
 import { connectTcp, listenTcp, type TcpStream } from "../../src/runtime/tcp.ts";
 
 const [role, ...args] = process.argv.slice(2);
@@ -50,6 +51,25 @@ if (role === "server") {
     result[`toobig_${label}`] = ep.send(new Uint8Array(1500), { host, port });
     result[`fits_${label}`] = ep.send(new Uint8Array(1300), { host, port });
     ep.close();
+
+    // The same through the FFI endpoint (recvmmsg Worker).
+    const ffiReplies: string[] = [];
+    const ffi = await openUdpFfi({
+      host: bind,
+      port: 0,
+      onDatagram: (b) => void ffiReplies.push(new TextDecoder().decode(b)),
+    });
+    const ffiSent = ffi.send(new TextEncoder().encode("ffi"), { host, port });
+    for (let i = 0; i < 200 && ffiReplies.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    result[`ffi_${label}`] = {
+      sent: ffiSent,
+      reply: ffiReplies[0] ?? null,
+      localPort: ffi.port,
+      pmtu: ffi.pmtuDiscovery,
+      toobig: ffi.send(new Uint8Array(1500), { host, port }),
+      fits: ffi.send(new Uint8Array(1300), { host, port }),
+    };
+    await ffi.closeAsync();
 
     const size = 1 << 20;
     const data = new Uint8Array(size).map((_, i) => (i * 31) & 0xff);

@@ -1,7 +1,7 @@
 /**
  * Root-only: the runtime's UDP endpoint and TCP streams between two network namespaces joined by
  * a veth pair (MTU 1400), over IPv4 and IPv6: sender addresses as seen by the peer, echo round
- * trips, 1 MiB over TCP intact, and DF (IP_MTU_DISCOVER=DO) turning an oversized send into
+ * trips (Bun.udpSocket and the FFI recvmmsg endpoint), 1 MiB over TCP intact, and DF (IP_MTU_DISCOVER=DO) turning an oversized send into
  * "too-big" (EMSGSIZE) instead of local fragmentation.
  * @module
  */
@@ -83,6 +83,12 @@ describe("runtime UDP and TCP between two namespaces", () => {
     expect(r.toobig_v6).toBe("too-big");
     expect(r.fits_v4).toBe("sent");
     expect(r.fits_v6).toBe("sent");
+    for (const label of ["v4", "v6"]) {
+      const f = r[`ffi_${label}`] as Echo & { toobig: string; fits: string };
+      const self = label === "v4" ? "10.88.0.1" : "fd88::1";
+      expect(f).toMatchObject({ sent: "sent", pmtu: true, toobig: "too-big", fits: "sent" });
+      expect(f.reply).toBe(`${self} ${f.localPort}|ffi`);
+    }
     expect(r.tcp_v4).toMatchObject({ echoed: 1 << 20, intact: true });
     expect(r.tcp_v6).toMatchObject({ echoed: 1 << 20, intact: true });
   }, 60_000);
