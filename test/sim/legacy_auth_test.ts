@@ -18,6 +18,9 @@ import {
 } from "./legacy_net.ts";
 import { type LegacyCryptoProvider, pureLegacyCrypto } from "../../src/core/crypto/legacy/provider.ts";
 import { nativeLegacyCrypto } from "../../src/crypto/legacy_native.ts";
+import { createCompressor } from "../../src/core/compress/mod.ts";
+import { storedForm } from "../../src/core/node/auth/legacy_compress.ts";
+import { TINC_PACKET_DEFAULTS } from "../../src/core/node/config.ts";
 import { SeededRandom } from "./rng.ts";
 import type { Simulator } from "./sim.ts";
 import { tagOf } from "./frames.ts";
@@ -117,6 +120,35 @@ describe("the LegacyCryptoProvider port", () => {
     expect(udp).toBe(6);
     expect(calls.stream).toBe(2);
     expect(calls.packet).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("compression chosen by the receiver", () => {
+  test("alice asks for LZO: bob compresses toward her (real encoder, or stored form without one)", () => {
+    for (const bobHasCompressor of [true, false]) {
+      const sim = legacyNet([alice, bob], {
+        configFor: (name) =>
+          name === "alice"
+            ? { packet: { ...TINC_PACKET_DEFAULTS, compression: 10 }, compressor: createCompressor() }
+            : bobHasCompressor
+            ? { compressor: createCompressor() }
+            : {},
+      });
+      expect(sim.runUntilSettled(2000, 60_000)).toBe(true);
+      const sizes: Array<[string, number]> = [];
+      sim.onUdp = (from, _to, d) => sizes.push([from, d.length]);
+      const frame = frameTo(1, 77, 1200);
+      frame.fill(0x41, 40);
+      inject(sim, sim.nodes.get("bob")!, frame);
+      inject(sim, sim.nodes.get("alice")!, frameTo(2, 78, 1200));
+      sim.runUntil(sim.now + 100);
+      expect(sim.nodes.get("alice")!.tun.map((f) => [...f])).toEqual([[...frame]]);
+      expect(tunTags(sim, "bob")).toEqual([78]);
+      const fromBob = sizes.find(([f]) => f === "bob")![1];
+      if (bobHasCompressor) expect(fromBob).toBeLessThan(200);
+      else expect(fromBob).toBe(cbcDatagramSize(storedForm(10, frame)!.length));
+      expect(sizes.find(([f]) => f === "alice")![1]).toBe(cbcDatagramSize(1200));
+    }
   });
 });
 

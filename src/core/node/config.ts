@@ -5,6 +5,7 @@
  */
 import type { Subnet } from "../subnet/subnet.ts";
 import { type LegacyCryptoProvider, pureLegacyCrypto } from "../crypto/legacy/provider.ts";
+import type { Compressor } from "../compress/compressor.ts";
 import type { SockAddr } from "./effects.ts";
 
 /** What we know about one host from hosts/NAME (ours included). */
@@ -38,7 +39,7 @@ export interface PacketSettings {
   /** OpenSSL NID of the MAC digest; 0 = none. tinc's default: sha256 (672). */
   digest: number;
   macLength: number;
-  /** 0 = none; 1-9 zlib, 10-11 LZO (not implemented here: see legacy_packet.ts). */
+  /** 0 = none; 1-9 zlib (needs a compressor with zlib), 10-11 LZO. */
   compression: number;
   /** ReplayWindow in bytes (tinc's default 16); 0 disables the check. */
   replayWindow: number;
@@ -88,6 +89,11 @@ export interface EngineConfig {
   packet: PacketSettings;
   /** Legacy ciphers and MACs: pure by default; the runtime may inject its native provider. */
   legacyCrypto: LegacyCryptoProvider;
+  /**
+   * Packet compression (src/core/compress). Without one, or without its zlib half, the levels it
+   * cannot do are handled as auth/legacy_packet.ts describes.
+   */
+  compressor?: Compressor;
   pingInterval: number;
   pingTimeout: number;
   maxTimeout: number;
@@ -128,6 +134,7 @@ export function withDefaults(
     packet: partial.packet ??
       ((partial.bypassSecurity ?? true) ? NULL_PACKET_SETTINGS : TINC_PACKET_DEFAULTS),
     legacyCrypto: partial.legacyCrypto ?? pureLegacyCrypto,
+    ...(partial.compressor !== undefined ? { compressor: partial.compressor } : {}),
     pingInterval,
     pingTimeout,
     maxTimeout: partial.maxTimeout ?? 900,

@@ -161,7 +161,7 @@ function sendUdp(core: NodeCore, n: NodeRec, frame: Uint8Array, probe = false): 
   }
   if (!probe && (n.options & OPTION_PMTU_DISCOVERY) !== 0 && frame.length > n.minmtu) return tcpFallback();
   if (n.udp === undefined) return tcpFallback();
-  const datagram = sealFor(n, frame);
+  const datagram = sealFor(n, frame, core.config.compressor);
   if (datagram === undefined) return tcpFallback();
   core.fx.sendUdp(n.udp, datagram);
 }
@@ -200,7 +200,7 @@ export function receiveUdp(core: NodeCore, from: SockAddr, datagram: Uint8Array)
     if (n === undefined) return core.drop("UDP packet from unknown source", { from: addrKey(from) });
     core.setUdp(n, { host: from.host, port: from.port });
   }
-  const opened = openFrom(n, datagram);
+  const opened = openFrom(n, datagram, core.config.compressor);
   if ("drop" in opened) return core.drop(opened.drop, { from: n.name });
   const frame = opened.frame.slice();
   if (frame.length >= ETH_HEADER && frame[12] === 0 && frame[13] === 0) {
@@ -208,7 +208,7 @@ export function receiveUdp(core: NodeCore, from: SockAddr, datagram: Uint8Array)
       frame[0] = 1;
       sendUdp(core, n, frame, true);
     } else {
-      pmtuReply(core, n, frame.length);
+      pmtuReply(core, n, opened.probeLength);
     }
     return;
   }

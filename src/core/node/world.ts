@@ -62,6 +62,8 @@ export interface NodeRec {
   outCodec?: LegacyPacketCodec;
   /** Compression level the node asked for in its ANS_KEY. */
   outCompression: number;
+  /** Compression level we announced in our ANS_KEY to this node. */
+  inCompression: number;
   /** Opens what this node sends us: the key we issued in our ANS_KEY. */
   inCodec?: LegacyPacketCodec;
   /** Replay state for inCodec, reset whenever we issue a key. */
@@ -129,6 +131,7 @@ export function newNode(name: string): NodeRec {
     sentSeqno: 0,
     receivedSeqno: 0,
     outCompression: 0,
+    inCompression: 0,
     minmtu: 0,
   };
 }

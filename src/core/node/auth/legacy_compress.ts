@@ -1,7 +1,8 @@
 /**
- * Packet compression toward a node that asked for it in its ANS_KEY (spec 1.0 §4.2). The
- * receiver only has to decompress, so we may send any valid stream of the requested format;
- * we send the frame stored uncompressed inside it (no compressor needed):
+ * Packet compression with the receiver's level (spec 1.0 §4.2), around the Compressor port
+ * (src/core/compress). A level the compressor cannot produce (zlib without the runtime's zlib
+ * half) still gets a valid stream of its format holding the frame uncompressed, since the
+ * receiver only has to decompress:
  *
  * ```
  *  levels 1-9, zlib (RFC 1950) with one stored deflate block:
@@ -15,13 +16,60 @@
  *   |   0x00, 0x00 × k, r  with L = 18+255k+r  |       |      |      |      |
  *   +------------------------------------------+-------+------+------+------+
  * ```
- * Level 0 sends the frame as it is. We always announce level 0 for our own direction, so we
- * never have to decompress.
+ * We announce a level for our own direction only if the compressor can undo it.
  * @module
  */
+import type { Compressor } from "../../compress/compressor.ts";
 
-/** Wraps `frame` as the receiver's requested compression level expects; undefined if out of range. */
-export function compressForPeer(level: number, frame: Uint8Array): Uint8Array | undefined {
+/** Compresses `frame` for a receiver that asked for `level`; undefined if that cannot be done. */
+export function compressForPeer(
+  level: number,
+  frame: Uint8Array,
+  compressor?: Compressor,
+): Uint8Array | undefined {
+  if (level === 0) return frame;
+  if (compressor !== undefined) {
+    const r = compressor.compress(level, frame);
+    if (r.ok) return r.out.subarray(0, r.length);
+    if (r.reason !== "unsupported-level") return undefined;
+  }
+  return storedForm(level, frame);
+}
+
+/** Undoes our announced `level` on a received payload, at most `maxLen` bytes. */
+export function decompressFromPeer(
+  level: number,
+  data: Uint8Array,
+  maxLen: number,
+  compressor?: Compressor,
+): { frame: Uint8Array } | { drop: string } {
+  if (level === 0) return { frame: data };
+  if (compressor === undefined) return { drop: `no decompressor for level ${level}` };
+  const r = compressor.decompress(level, data, maxLen);
+  return r.ok ? { frame: r.out.subarray(0, r.length) } : { drop: `decompression failed: ${r.reason}` };
+}
+
+const decompressible = new WeakMap<Compressor, Map<number, boolean>>();
+
+/** Whether we may announce `level`: the compressor round-trips a sample at that level. */
+export function canDecompress(level: number, compressor?: Compressor): boolean {
+  if (level === 0) return true;
+  if (compressor === undefined || !Number.isInteger(level) || level < 0 || level > 11) return false;
+  let known = decompressible.get(compressor);
+  if (known === undefined) decompressible.set(compressor, known = new Map());
+  let answer = known.get(level);
+  if (answer === undefined) {
+    const sample = new Uint8Array(64).map((_, i) => i & 7);
+    const packed = compressor.compress(level, sample);
+    const back = packed.ok ? compressor.decompress(level, packed.out.subarray(0, packed.length), 64) : packed;
+    answer = back.ok && back.length === 64;
+    known.set(level, answer);
+  }
+  return answer;
+}
+
+/** The uncompressed stream of a level's format, or undefined out of range. */
+export function storedForm(level: number, frame: Uint8Array): Uint8Array | undefined {
   if (level === 0) return frame;
   if (level >= 1 && level <= 9) return zlibStored(frame);
   if (level === 10 || level === 11) return lzoLiterals(frame);

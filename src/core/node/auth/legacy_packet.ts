@@ -11,8 +11,8 @@
  *
  *   datagram = E(key, IV, SEQNO ‖ frame) ‖ HMAC(key ‖ IV, E)[0, MACLEN)
  * ```
- * We announce compression 0 for our direction; a node that asks for zlib (1-9) or LZO (10-11)
- * gets valid streams of that format holding the frame uncompressed (legacy_compress.ts).
+ * Compression (legacy_compress.ts): we compress toward a node at the level it asked for, and
+ * announce our configured level only when our compressor can undo it (else 0, logged).
  * @module
  */
 import { cipherByName, cipherByNid, digestByName } from "../../crypto/legacy/nid.ts";
@@ -25,8 +25,9 @@ import { receiveLegacyPacket } from "../../crypto/legacy/receive.ts";
 import { LegacyReplayWindow } from "../../crypto/legacy/replay_window.ts";
 import { err, ok, type Result } from "../../crypto/legacy/result.ts";
 import { randomBytesFrom } from "../../crypto/legacy/rsa_keygen.ts";
+import type { Compressor } from "../../compress/compressor.ts";
 import type { PacketSettings } from "../config.ts";
-import { compressForPeer } from "./legacy_compress.ts";
+import { canDecompress, compressForPeer, decompressFromPeer } from "./legacy_compress.ts";
 import type { NodeCore } from "../core.ts";
 import { addrKey, LogLevel, type SockAddr } from "../effects.ts";
 import { byName, type EdgeRec, type NodeRec } from "../world.ts";
@@ -81,9 +82,6 @@ export function packetSettingsFromNames(names: PacketSettingNames): Result<Packe
   });
 }
 
-/** The level we announce: we never need to decompress. */
-const SUPPORTED_COMPRESSION = 0;
-
 /**
  * Draws a fresh key for `n`'s traffic to us under our packet settings, installs it with a reset
  * replay window, and returns the ANS_KEY fields. Fails only on a bad local configuration.
@@ -100,23 +98,26 @@ export function issueReceiveKey(core: NodeCore, n: NodeRec): Result<IssuedKey> {
     keyMaterial: material,
   });
   if (!codec.ok) return err(`our packet settings: ${codec.reason}`);
-  if (settings.compression !== SUPPORTED_COMPRESSION) {
-    core.log(LogLevel.basic, "Compression is not supported; announcing none", {
-      level: settings.compression,
+  let compression = settings.compression;
+  if (!canDecompress(compression, core.config.compressor)) {
+    core.log(LogLevel.basic, "Cannot decompress the configured compression level; announcing none", {
+      level: compression,
     });
+    compression = 0;
   }
   n.inCodec = codec.value;
   if (n.replay === undefined || n.replay.bytes !== settings.replayWindow) {
     n.replay = new LegacyReplayWindow(settings.replayWindow);
   } else n.replay.reset();
   n.inKey = true;
+  n.inCompression = compression;
   n.receivedSeqno = 0;
   return ok({
     keyHex: packetKeyMaterialHex(material),
     cipher: settings.cipher,
     digest: settings.digest,
     macLength: codec.value.macLength,
-    compression: SUPPORTED_COMPRESSION,
+    compression,
   });
 }
 
@@ -147,24 +148,40 @@ export function acceptSendKey(core: NodeCore, n: NodeRec, offer: OfferedKey): Re
 }
 
 /** Seals a frame for `n` with the next seqno (the first after a key is 1); undefined without a key. */
-export function sealFor(n: NodeRec, frame: Uint8Array): Uint8Array | undefined {
+export function sealFor(n: NodeRec, frame: Uint8Array, compressor?: Compressor): Uint8Array | undefined {
   if (!n.validKey || n.outCodec === undefined) return undefined;
-  const body = compressForPeer(n.outCompression, frame);
+  const body = compressForPeer(n.outCompression, frame, compressor);
   if (body === undefined) return undefined;
   n.sentSeqno = (n.sentSeqno + 1) >>> 0;
   return n.outCodec.seal(n.sentSeqno, body);
 }
 
-/** Opens a datagram from `n`: MAC, decrypt, replay check, commit; a drop reason otherwise. */
-export function openFrom(n: NodeRec, datagram: Uint8Array): { frame: Uint8Array } | { drop: string } {
+/** tinc 1.0 counts a compressed probe as its compressed length minus MTU/64 + 20. */
+const COMPRESSED_PROBE_ALLOWANCE = Math.floor(1518 / 64) + 20;
+
+/**
+ * Opens a datagram from `n`: MAC, decrypt, replay check, commit, decompress; a drop reason
+ * otherwise. `probeLength` is the length tinc's mtu_probe_h would see.
+ */
+export function openFrom(
+  n: NodeRec,
+  datagram: Uint8Array,
+  compressor?: Compressor,
+): { frame: Uint8Array; probeLength: number } | { drop: string } {
   if (!n.inKey || n.inCodec === undefined || n.replay === undefined) {
     return { drop: "UDP packet from a node that has not got our key" };
   }
   const r = receiveLegacyPacket(n.inCodec, n.replay, datagram);
   if (!r.ok) return { drop: `UDP packet rejected: ${r.reason}` };
   if (r.seqno > n.receivedSeqno) n.receivedSeqno = r.seqno;
-  return { frame: r.frame };
+  if (n.inCompression === 0) return { frame: r.frame, probeLength: r.frame.length };
+  const d = decompressFromPeer(n.inCompression, r.frame, MAX_FRAME_BYTES, compressor);
+  if ("drop" in d) return d;
+  return { frame: d.frame, probeLength: r.frame.length - COMPRESSED_PROBE_ALLOWANCE };
 }
+
+/** tinc's MAXSIZE: no decompressed frame may be longer. */
+const MAX_FRAME_BYTES = 1661;
 
 /** tinc's MAX_SEQNO: a receive key that has seen a seqno beyond this is renewed early. */
 export const MAX_SEQNO = 2 ** 30;

@@ -80,7 +80,7 @@ export type ProbeSender = (n: NodeRec, probe: Uint8Array) => void;
 export function sendProbeUdp(core: NodeCore): ProbeSender {
   return (n, probe) => {
     if (n.udp === undefined) return;
-    const datagram = sealFor(n, probe);
+    const datagram = sealFor(n, probe, core.config.compressor);
     if (datagram !== undefined) core.fx.sendUdp(n.udp, datagram);
   };
 }
