@@ -18,6 +18,8 @@ export interface TunOptions {
   device?: string;
   /** Set the interface MTU after creation (the address and link state are left to tinc-up). */
   mtu?: number;
+  /** tinc's IffOneQueue (Linux IFF_ONE_QUEUE; ignored by kernels since 3.8 and elsewhere). */
+  oneQueue?: boolean;
 }
 
 /** An open TUN/TAP device. */

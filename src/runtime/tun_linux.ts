@@ -21,6 +21,7 @@ const O_CLOEXEC = 0o2000000;
 const IFF_TUN = 0x0001;
 const IFF_TAP = 0x0002;
 const IFF_NO_PI = 0x1000;
+const IFF_ONE_QUEUE = 0x2000;
 /** _IOW('T', 202, int) */
 const TUNSETIFF = 0x400454ca;
 const SIOCSIFMTU = 0x8922;
@@ -54,7 +55,11 @@ export function openTunLinux(options: TunOptions): TunDevice {
   if (fd < 0) throw new SystemError(`Could not open ${path}`, c.errno(), c);
   try {
     const req = ifreq(options.name ?? "");
-    new DataView(req.buffer).setUint16(16, FLAGS[options.mode], true);
+    new DataView(req.buffer).setUint16(
+      16,
+      FLAGS[options.mode] | (options.oneQueue ? IFF_ONE_QUEUE : 0),
+      true,
+    );
     if (c.ioctl(fd, TUNSETIFF, req) < 0) {
       throw new SystemError(`Could not create ${options.mode} interface via TUNSETIFF`, c.errno(), c);
     }

@@ -11,6 +11,7 @@ import { openTun } from "../../src/runtime/tun_open.ts";
 import { startTunReader } from "../../src/runtime/tun_reader.ts";
 import type { TunMode } from "../../src/runtime/tun.ts";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 
 const mode = (process.argv[2] ?? "tun") as TunMode;
 const action = process.argv[3] ?? "ping";
@@ -62,7 +63,10 @@ function arpReply(frame: Uint8Array): Uint8Array {
   return r;
 }
 
-const dev = openTun(mode === "tun" ? { mode } : { mode, name: `tinctap${process.pid % 1000}`, mtu: 1400 });
+const dev = openTun(
+  mode === "tun" ? { mode } : { mode, name: `tinctap${process.pid % 1000}`, mtu: 1400, oneQueue: true },
+);
+const mtu = Number(readFileSync(`/sys/class/net/${dev.name}/mtu`, "utf8"));
 ip("addr", "add", "10.77.0.1/24", "dev", dev.name);
 ip("-6", "addr", "add", "fd77::1/64", "dev", dev.name, "nodad");
 ip("link", "set", dev.name, "up");
@@ -111,7 +115,7 @@ function wait(cmd: string, args: string[], timeoutMs: number): Promise<number> {
   });
 }
 
-const result: Record<string, unknown> = { name: dev.name, mode };
+const result: Record<string, unknown> = { name: dev.name, mode, mtu };
 if (action === "ping") {
   result.ping4 = await wait("ping", ["-c", "3", "-i", "0.2", "-W", "2", "10.77.0.2"], 10_000);
   result.ping6 = await wait("ping", ["-6", "-c", "1", "-W", "1", "fd77::2"], 5_000);

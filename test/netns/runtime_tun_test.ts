@@ -18,6 +18,7 @@ const PROBE = join(import.meta.dir, "runtime_tun_probe.ts");
 interface ProbeResult {
   name: string;
   mode: string;
+  mtu: number;
   ping4: number;
   ping6: number;
   frames: number;
@@ -54,6 +55,7 @@ describe("runtime TUN/TAP in a network namespace", () => {
   test("TAP: given name, Ethernet frames (ARP answered, then pings answered)", () => {
     const r = runInNamespace<ProbeResult>(ns, PROBE, ["tap", "ping"]);
     expect(r.name).toMatch(/^tinctap\d+$/);
+    expect(r.mtu).toBe(1400); // set through SIOCSIFMTU
     expect(r.ethertypes["0806"] ?? 0).toBeGreaterThan(0);
     expect(r.ping4).toBe(0);
     expect(r.echoRequests).toBeGreaterThanOrEqual(3);
