@@ -165,6 +165,13 @@ export interface RouteTable {
   readonly truncated: boolean;
 }
 
+/** Choices for {@link MeshGraph.computeRoutes}. */
+export interface RouteOptions {
+  /** Break equal-hop ties by weighted distance, as tinc 1.1 does (default true); false gives
+   * tinc 1.0.36's routes, where the first path found in name order wins. */
+  weightTieBreak?: boolean;
+}
+
 /** Reachability and route changes between two route tables, each list in name order. */
 export interface ReachabilityDiff {
   /** Unreachable (or unknown) before, reachable now: run host-up, subnet-up, send keys. */
@@ -375,10 +382,14 @@ export class MeshGraph {
    * The first visit always sets nexthop (x itself when n is myself, else n's nexthop).
    * Every update sets prevedge, via (`ind ? n.via : x`), options and distance (n's + 1).
    *
+   * With `{ weightTieBreak: false }` rule (b) is off, which is tinc 1.0.36's search exactly
+   * (checked against tincd 1.0.36's own node dumps); the default follows tinc 1.1.
+   *
    * The search ends by itself; as a guard against pathological input (e.g. negative weights)
    * it stops after 64·(nodes + edges) queue entries and sets `truncated`.
    */
-  computeRoutes(): RouteTable {
+  computeRoutes(choices: RouteOptions = {}): RouteTable {
+    const weightTieBreak = choices.weightTieBreak ?? true;
     const names = this.nodes();
     const count = names.length;
     const records: NodeRecord[] = new Array(count);
@@ -422,7 +433,7 @@ export class MeshGraph {
         const x = edge.toNode.index;
         if (x === me) continue;
         const ind = nInd === 1 || (edge.options & OPTION_INDIRECT) !== 0 ? 1 : 0;
-        const sameHops = distance[x] === nDist + 1;
+        const sameHops = weightTieBreak && distance[x] === nDist + 1;
         const newWeighted = nWeighted + edge.weight;
         if (
           visited[x] === 1 && (indirect[x] === 0 || ind === 1) && (!sameHops || weighted[x]! <= newWeighted)

@@ -48,8 +48,12 @@ function usableEdges(edges: PlainEdge[]): PlainEdge[] {
  * Plain BFS over the true topology (edges with a reverse, options ignored): hop counts, and the
  * order in which nodes are first reached (each node's edges in destination-name order).
  */
-function plainBfs(myself: string, usable: PlainEdge[]): { hops: Map<string, number>; order: string[] } {
+function plainBfs(
+  myself: string,
+  usable: PlainEdge[],
+): { hops: Map<string, number>; order: string[]; firstHop: Map<string, string> } {
   const hops = new Map<string, number>([[myself, 0]]);
+  const firstHop = new Map<string, string>([[myself, myself]]);
   const order = [myself];
   for (let i = 0; i < order.length; i++) {
     const n = order[i]!;
@@ -57,10 +61,11 @@ function plainBfs(myself: string, usable: PlainEdge[]): { hops: Map<string, numb
     for (const e of out) {
       if (hops.has(e.to)) continue;
       hops.set(e.to, hops.get(n)! + 1);
+      firstHop.set(e.to, n === myself ? e.to : firstHop.get(n)!);
       order.push(e.to);
     }
   }
-  return { hops, order };
+  return { hops, order, firstHop };
 }
 
 /**
@@ -242,6 +247,12 @@ describe("computeRoutes against plain BFS and Kruskal oracles", () => {
             });
         }
         expect(mstPairs(table)).toEqual(walkMst(mesh.edges, new Set(best.keys())));
+        // tinc 1.0.36 (no tie rule): the route is the plain BFS tree's.
+        const { hops, firstHop } = plainBfs(mesh.myself, usable);
+        for (const r of buildGraph(mesh).computeRoutes({ weightTieBreak: false }).routes) {
+          if (!r.reachable) continue;
+          expect([r.name, r.nexthop, r.distance]).toEqual([r.name, firstHop.get(r.name)!, hops.get(r.name)!]);
+        }
       }),
       { numRuns: 120 },
     );
@@ -429,6 +440,9 @@ describe("hand-drawn topologies", () => {
     expect(summary(t)).toEqual(["b: b/b/1", "c: c/c/1", "d: c/d/2", "me: me/me/0"]);
     expect(t.route("d")?.weightedDistance).toBe(2);
     expect(t.route("d")?.prevedge?.from).toBe("c");
+    // tinc 1.0.36 has no tie rule: the first path found (through b) stays.
+    const old = g.computeRoutes({ weightTieBreak: false });
+    expect(old.route("d")).toMatchObject({ nexthop: "b", distance: 2, weightedDistance: 10 });
     // Weights never make a longer path win: a 3-hop path of weight 0 loses to 2 hops.
     link(g, "me", "x", 0);
     link(g, "x", "y", 0);
