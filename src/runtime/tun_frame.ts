@@ -67,7 +67,9 @@ const readers: Record<FrameCodec, FrameReader> = {
   "linux-tun-pi": (c, fd, frame) => {
     const n = c.read(fd, frame.subarray(PI_OFFSET), frame.length - PI_OFFSET);
     if (n < 0) return failed(c);
-    if (n < 4) return 0;
+    // TUN_PKT_STRIP (bit 0 of the host-order, here little-endian, flags): the packet did not fit
+    // the buffer and was cut. A cut packet is dropped, never forwarded.
+    if (n < 4 || (frame[PI_OFFSET]! & 1) !== 0) return 0;
     frame.fill(0, 0, 12); // MACs and the pi flags
     return n + PI_OFFSET;
   },

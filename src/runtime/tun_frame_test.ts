@@ -33,7 +33,7 @@ const ipv6 = Uint8Array.from([0x60, ...new Array(39).fill(0)]);
 
 describe("frame codecs", () => {
   test("Linux TUN with tun_pi: the kernel's proto becomes the ethertype, the rest of the header zero", () => {
-    const pi = Uint8Array.from([0x00, 0x01, 0x08, 0x00]); // flags = TUN_PKT_STRIP (must be cleared), proto IPv4
+    const pi = Uint8Array.from([0x00, 0x80, 0x08, 0x00]); // flags with a bit other than STRIP set: cleared
     const { c, written } = fakeLibc([Uint8Array.from([...pi, ...ipv4])]);
     const frame = new Uint8Array(100).fill(0xee);
     const n = frameReader("linux-tun-pi")(c, 3, frame);
@@ -42,6 +42,9 @@ describe("frame codecs", () => {
     expect([...frame.subarray(14, n)]).toEqual([...ipv4]);
     // Nothing more to read: 0, not an error.
     expect(frameReader("linux-tun-pi")(c, 3, frame)).toBe(0);
+    // A packet the kernel had to cut (TUN_PKT_STRIP) is dropped.
+    const cut = fakeLibc([Uint8Array.from([0x01, 0x00, 0x08, 0x00, ...ipv4])]);
+    expect(frameReader("linux-tun-pi")(cut.c, 3, new Uint8Array(100))).toBe(0);
     // Writing rebuilds the tun_pi from bytes 10..13 of the frame, even with MACs present.
     frame.fill(0xaa, 0, 12);
     expect(frameWriter("linux-tun-pi")(c, 3, frame, n)).toBe(n);

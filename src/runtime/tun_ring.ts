@@ -35,7 +35,10 @@ const CONTROL_BYTES = 64;
 export interface RingShape {
   /** Number of slots, a power of two. */
   slots: number;
-  /** Bytes per slot: the largest frame plus 14 is plenty (default 2048 fits MTU 1518 + header). */
+  /**
+   * Bytes per slot; must exceed the interface MTU + 14 (TUN: + 10 more for the read offset), or
+   * long packets are cut (TUN drops them; TAP cannot tell). 2048 fits tinc's MTU 1518.
+   */
   slotSize: number;
 }
 
