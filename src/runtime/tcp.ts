@@ -2,11 +2,12 @@
  * The TCP port for meta connections: listeners and outgoing connects on Bun.listen/Bun.connect
  * (IPv4 and IPv6), TCP_NODELAY on every stream, an output queue that survives partial writes and
  * enforces MaxOutputBufferSize, and tincd's accept-burst gate with its tarpit on listeners.
- * Bun.connect cannot bind the local address, so tinc's "outgoing socket binds to the listen
- * address" is not done here.
+ * Bun.connect cannot bind the local address: a connect with `bindHost` (tinc binds the outgoing
+ * socket to the listen address when that family has exactly one) goes through node:net instead.
  * @module
  */
 import type { Socket, TCPSocketListener } from "bun";
+import { connect as netConnect, type Socket as NetSocket } from "node:net";
 import { AcceptBurstGate, Tarpit } from "./accept_gate.ts";
 import { DEFAULT_MAX_OUTPUT_BUFFER, OutputQueue, type WriteResult } from "./output_queue.ts";
 
@@ -164,6 +165,8 @@ export function listenTcp(options: ListenOptions): TcpListener {
 /** How to connect. */
 export interface ConnectOptions extends TcpPeer {
   handlers: StreamHandlers;
+  /** Local address to bind before connecting (tinc's BindToAddress). */
+  bindHost?: string;
   /** Give up after this long (default 10 s, like tincd's connect timeout order of magnitude). */
   timeoutMs?: number;
   maxOutputBuffer?: number;
@@ -175,6 +178,7 @@ export interface ConnectOptions extends TcpPeer {
  * @returns the stream; rejects with an Error naming the address on failure or timeout
  */
 export async function connectTcp(options: ConnectOptions): Promise<TcpStream> {
+  if (options.bindHost !== undefined) return connectBound(options, options.bindHost);
   const maxOutput = options.maxOutputBuffer ?? DEFAULT_MAX_OUTPUT_BUFFER;
   const where = `${options.host} port ${options.port}`;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -220,6 +224,83 @@ export async function connectTcp(options: ConnectOptions): Promise<TcpStream> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A node:net socket behind the same queue: node buffers internally, so the queue only fills
+ * when node asks to wait for "drain"; chunks are copied since node keeps them until sent. */
+class NetStream implements TcpStream {
+  readonly queue: OutputQueue;
+  closed = false;
+
+  constructor(
+    private readonly socket: NetSocket,
+    readonly remote: TcpPeer,
+    readonly handlers: StreamHandlers,
+    max: number,
+  ) {
+    this.queue = new OutputQueue((b) => {
+      if (this.closed || socket.destroyed) return -1;
+      if (socket.writableNeedDrain) return 0;
+      socket.write(b.slice());
+      return b.length;
+    }, max);
+    socket.on("data", (b: Buffer) => {
+      if (!this.closed) handlers.onData(this, new Uint8Array(b.buffer, b.byteOffset, b.length));
+    });
+    socket.on("drain", () => {
+      if (!this.closed && this.queue.flush()) handlers.onDrain?.(this);
+    });
+    socket.on("close", () => this.ended());
+    socket.on("error", (e) => this.ended(e.message));
+  }
+
+  write(bytes: Uint8Array): WriteResult {
+    return this.closed ? "closed" : this.queue.write(bytes);
+  }
+
+  get bufferedBytes(): number {
+    return this.queue.bufferedBytes + this.socket.writableLength;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.clear();
+    this.socket.destroy();
+  }
+
+  private ended(reason?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.clear();
+    this.handlers.onClose(this, reason);
+  }
+}
+
+function connectBound(options: ConnectOptions, bindHost: string): Promise<TcpStream> {
+  const where = `${options.host} port ${options.port} from ${bindHost}`;
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({
+      host: options.host,
+      port: options.port,
+      localAddress: bindHost,
+      noDelay: true,
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`Could not connect to ${where}: timed out`));
+    }, options.timeoutMs ?? 10_000);
+    socket.once("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`Could not connect to ${where}: ${e.message}`));
+    });
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.removeAllListeners("error");
+      const max = options.maxOutputBuffer ?? DEFAULT_MAX_OUTPUT_BUFFER;
+      resolve(new NetStream(socket, { host: options.host, port: options.port }, options.handlers, max));
+    });
+  });
 }
 
 /**

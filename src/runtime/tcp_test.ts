@@ -135,6 +135,43 @@ describe("TCP on loopback", () => {
     30_000,
   );
 
+  test("bindHost: the connection leaves from the given local address (node:net path)", async () => {
+    const server = recorder();
+    const accepted: TcpStream[] = [];
+    const l = listenTcp({
+      host: "127.0.0.1",
+      port: 0,
+      now: () => 0,
+      onAccept: (s) => (accepted.push(s), server.handlers),
+    });
+    const client = recorder();
+    const c = await connectTcp({
+      host: "127.0.0.1",
+      port: l.port,
+      bindHost: "127.0.0.2",
+      handlers: client.handlers,
+    });
+    try {
+      await until(() => accepted.length > 0);
+      expect(accepted[0]!.remote.host).toBe("127.0.0.2");
+      const data = pattern(2 << 20);
+      expect(["sent", "queued"]).toContain(c.write(data));
+      await until(() => server.bytes() === data.length);
+      expect(Buffer.compare(concat(server.chunks), data)).toBe(0);
+      accepted[0]!.write(new Uint8Array([5]));
+      await until(() => client.bytes() === 1);
+      accepted[0]!.close();
+      await until(() => client.closed > 0);
+      expect(client.closed).toBe(1);
+      await expect(
+        connectTcp({ host: "127.0.0.1", port: l.port, bindHost: "192.0.2.1", handlers: client.handlers }),
+      ).rejects.toThrow(/from 192\.0\.2\.1/);
+    } finally {
+      c.close();
+      l.close();
+    }
+  }, 20_000);
+
   test("connect failure names the address", async () => {
     const l = listenTcp({
       host: "127.0.0.1",
