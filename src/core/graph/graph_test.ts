@@ -541,3 +541,216 @@ describe("MeshGraph store", () => {
     expect(diffReachability(t1, g.computeRoutes()).becameUnreachable).toEqual(["b"]);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Real tincd 1.0.36 results. Eight tincd 1.0.36 daemons on 127.0.0.1 (DeviceType = dummy), linked
+// n1-n2-n3-n4-n5-n6-n7-n8-n1 plus n1-n5, n2-n6, n3-n7, with IndirectData = yes on n3 and n6; the
+// weights are the ones tincd measured. After convergence each daemon dumped its edges and nodes
+// (SIGUSR2: "nexthop", "via", reachable status bit 0x10) and connections (SIGUSR1: the mst status
+// bit 0x100). Scenario B is the same mesh after n4 and n8 were stopped. Edges read
+// "from to options(hex) weight"; routes read "node nexthop via", or "node -" when unreachable.
+
+interface TincdDump {
+  edges: string[];
+  views: Record<string, { routes: string[]; mst: string[]; connections: string[] }>;
+}
+
+const TINCD_MESH: TincdDump = {
+  edges: [
+    "n1 n2 c 2",
+    "n1 n5 c 2",
+    "n1 n8 c 2",
+    "n2 n1 c 2",
+    "n2 n3 d 6",
+    "n2 n6 d 3",
+    "n3 n2 d 6",
+    "n3 n4 d 5",
+    "n3 n7 d 5",
+    "n4 n3 d 5",
+    "n4 n5 c 5",
+    "n5 n1 c 2",
+    "n5 n4 c 5",
+    "n5 n6 d 1",
+    "n6 n2 d 3",
+    "n6 n5 d 1",
+    "n6 n7 d 4",
+    "n7 n3 d 5",
+    "n7 n6 d 4",
+    "n7 n8 c 2",
+    "n8 n1 c 2",
+    "n8 n7 c 2",
+  ],
+  views: {
+    n1: {
+      routes: [
+        "n1 n1 n1",
+        "n2 n2 n2",
+        "n3 n2 n2",
+        "n4 n5 n4",
+        "n5 n5 n5",
+        "n6 n2 n2",
+        "n7 n8 n7",
+        "n8 n8 n8",
+      ],
+      mst: ["n8", "n2", "n5"],
+      connections: ["n8", "n2", "n5"],
+    },
+    n2: {
+      routes: [
+        "n1 n1 n1",
+        "n2 n2 n2",
+        "n3 n3 n2",
+        "n4 n3 n4",
+        "n5 n1 n5",
+        "n6 n6 n2",
+        "n7 n3 n7",
+        "n8 n1 n8",
+      ],
+      mst: ["n1"],
+      connections: ["n3", "n6", "n1"],
+    },
+    n4: {
+      routes: [
+        "n1 n5 n1",
+        "n2 n3 n2",
+        "n3 n3 n4",
+        "n4 n4 n4",
+        "n5 n5 n5",
+        "n6 n5 n5",
+        "n7 n3 n7",
+        "n8 n3 n8",
+      ],
+      mst: ["n3"],
+      connections: ["n5", "n3"],
+    },
+    n5: {
+      routes: [
+        "n1 n1 n1",
+        "n2 n1 n2",
+        "n3 n4 n4",
+        "n4 n4 n4",
+        "n5 n5 n5",
+        "n6 n6 n5",
+        "n7 n6 n7",
+        "n8 n1 n8",
+      ],
+      mst: ["n1", "n6"],
+      connections: ["n4", "n1", "n6"],
+    },
+    n6: {
+      routes: [
+        "n1 n2 n6",
+        "n2 n2 n6",
+        "n3 n2 n6",
+        "n4 n5 n6",
+        "n5 n5 n6",
+        "n6 n6 n6",
+        "n7 n7 n6",
+        "n8 n7 n6",
+      ],
+      mst: ["n5"],
+      connections: ["n2", "n7", "n5"],
+    },
+    n7: {
+      routes: [
+        "n1 n8 n1",
+        "n2 n3 n2",
+        "n3 n3 n7",
+        "n4 n3 n4",
+        "n5 n6 n5",
+        "n6 n6 n7",
+        "n7 n7 n7",
+        "n8 n8 n8",
+      ],
+      mst: ["n8", "n3"],
+      connections: ["n6", "n8", "n3"],
+    },
+    n8: {
+      routes: [
+        "n1 n1 n1",
+        "n2 n1 n2",
+        "n3 n7 n7",
+        "n4 n1 n4",
+        "n5 n1 n5",
+        "n6 n7 n7",
+        "n7 n7 n7",
+        "n8 n8 n8",
+      ],
+      mst: ["n1", "n7"],
+      connections: ["n1", "n7"],
+    },
+  },
+};
+
+const TINCD_PARTITIONED: TincdDump = {
+  edges: [
+    "n1 n2 c 2",
+    "n1 n5 c 2",
+    "n2 n1 c 2",
+    "n2 n3 d 6",
+    "n2 n6 d 3",
+    "n3 n2 d 6",
+    "n3 n7 d 5",
+    "n5 n1 c 2",
+    "n5 n6 d 1",
+    "n6 n2 d 3",
+    "n6 n5 d 1",
+    "n6 n7 d 4",
+    "n7 n3 d 5",
+    "n7 n6 d 4",
+  ],
+  views: {
+    n1: {
+      routes: ["n1 n1 n1", "n2 n2 n2", "n3 n2 n2", "n4 -", "n5 n5 n5", "n6 n2 n2", "n7 n2 n2", "n8 -"],
+      mst: ["n2", "n5"],
+      connections: ["n2", "n5"],
+    },
+    n2: {
+      routes: ["n1 n1 n1", "n2 n2 n2", "n3 n3 n2", "n4 -", "n5 n1 n5", "n6 n6 n2", "n7 n3 n2", "n8 -"],
+      mst: ["n1"],
+      connections: ["n3", "n6", "n1"],
+    },
+    n5: {
+      routes: ["n1 n1 n1", "n2 n1 n2", "n3 n1 n2", "n4 -", "n5 n5 n5", "n6 n6 n5", "n7 n6 n5", "n8 -"],
+      mst: ["n1", "n6"],
+      connections: ["n1", "n6"],
+    },
+    n6: {
+      routes: ["n1 n2 n6", "n2 n2 n6", "n3 n2 n6", "n4 -", "n5 n5 n6", "n6 n6 n6", "n7 n7 n6", "n8 -"],
+      mst: ["n7", "n5"],
+      connections: ["n2", "n7", "n5"],
+    },
+    n7: {
+      routes: ["n1 n3 n7", "n2 n3 n7", "n3 n3 n7", "n4 -", "n5 n6 n7", "n6 n6 n7", "n7 n7 n7", "n8 -"],
+      mst: ["n6", "n3"],
+      connections: ["n6", "n3"],
+    },
+  },
+};
+
+describe("agreement with tincd 1.0.36's own dumps", () => {
+  for (
+    const [title, dump] of [["full mesh", TINCD_MESH], ["after a partition", TINCD_PARTITIONED]] as const
+  ) {
+    test(`${title}: routes (without the 1.1 tie rule) and broadcast-tree connections`, () => {
+      for (const [me, view] of Object.entries(dump.views)) {
+        const g = new MeshGraph(me);
+        for (const line of dump.edges) {
+          const [from, to, options, weight] = line.split(" ");
+          g.addEdge(edge(from!, to!, Number(weight), Number.parseInt(options!, 16)));
+        }
+        const routes = g.computeRoutes({ weightTieBreak: false });
+        for (const want of view.routes) {
+          const name = want.split(" ")[0]!;
+          const r = routes.route(name);
+          expect(r?.reachable ? `${name} ${r.nexthop} ${r.via}` : `${name} -`).toBe(want);
+        }
+        // The tree does not depend on the tie rule.
+        for (const table of [routes, g.computeRoutes()]) {
+          const inTree = view.connections.filter((peer) => table.isMstEdge(me, peer)).sort();
+          expect(inTree).toEqual([...view.mst].sort());
+        }
+      }
+    });
+  }
+});
