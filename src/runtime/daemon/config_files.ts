@@ -123,6 +123,7 @@ export function readConfigDir(
     if (h.indirectData !== undefined) host.indirectData = h.indirectData;
     if (h.tcpOnly !== undefined) host.tcpOnly = h.tcpOnly;
     if (h.clampMSS !== undefined) host.clampMss = h.clampMSS;
+    if (h.pmtuDiscovery !== undefined) host.pmtuDiscovery = h.pmtuDiscovery;
     hosts.set(name, host);
   }
   const own: HostConfig = {
@@ -150,6 +151,7 @@ export function readConfigDir(
     mode: daemon.mode,
     broadcast: daemon.broadcast,
     bypassSecurity: options.bypassSecurity,
+    pmtuDiscovery: daemon.pmtuDiscovery,
     pingInterval: daemon.pingInterval,
     pingTimeout: daemon.pingTimeout,
     maxTimeout: daemon.maxTimeout,

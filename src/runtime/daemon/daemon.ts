@@ -37,6 +37,7 @@ import { startTunReader, type TunReader } from "../tun_reader.ts";
 import { type LoadedConfig, readConfigDir } from "./config_files.ts";
 import type { LogSink } from "./log_sink.ts";
 import { MetaNet } from "./meta_net.ts";
+import { type PmtuBridge, pmtuBridge } from "./pmtu_bridge.ts";
 import { runScript, type ScriptSettings } from "./scripts.ts";
 import { UdpNet } from "./udp_net.ts";
 
@@ -55,6 +56,15 @@ export interface DaemonOptions {
 export class DaemonStartError extends Error {
   override name = "DaemonStartError";
 }
+
+/**
+ * The MTU given to the device at creation (tinc-up may change it). tincd leaves the kernel's
+ * 1500, and relies on answering oversized packets with ICMP "fragmentation needed" and on
+ * clamping TCP MSS to the discovered path MTU; the engine does neither yet, and sends frames
+ * above the discovered path MTU over TCP. 1400 keeps full-sized frames (1414 bytes, 1446 on the
+ * wire) under the path MTU of an ordinary 1500-byte underlay, so they travel as UDP.
+ */
+const DEVICE_MTU = 1400;
 
 /** Randomness from the OS, drawn in blocks. */
 class OsRandom implements RandomSource {
@@ -77,6 +87,7 @@ function clock(): number {
 /** A running daemon. */
 export class Daemon implements Effects {
   private engine!: Engine;
+  private pmtu!: PmtuBridge;
   private device: TunDevice | undefined;
   private reader: TunReader | undefined;
   private meta: MetaNet;
@@ -152,7 +163,7 @@ export class Daemon implements Effects {
         mode: daemon.deviceType,
         device: daemon.device,
         ...(engine.iface !== undefined ? { name: engine.iface } : {}),
-        mtu: 1500,
+        mtu: DEVICE_MTU,
       });
       config = { ...config, iface: this.device.name, device: daemon.device };
       this.options.log.line(
@@ -196,6 +207,7 @@ export class Daemon implements Effects {
     this.logAt(1, `Listening on ${bound.join(", ")} port ${port}`);
 
     this.engine = new Engine(config, this, new OsRandom());
+    this.pmtu = pmtuBridge(this.engine);
     this.current = { ...this.current, engine: config };
     this.arm(this.engine.start(clock()));
     if (this.device !== undefined) {
@@ -220,8 +232,9 @@ export class Daemon implements Effects {
     this.arm(input(clock()));
   }
 
-  private arm(deadline: number): void {
+  private arm(engineDeadline: number): void {
     if (this.stopping) return;
+    const deadline = Math.min(engineDeadline, this.pmtu?.nextDeadline() ?? Infinity);
     if (deadline === this.timerAt && this.timer !== undefined) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
@@ -231,7 +244,10 @@ export class Daemon implements Effects {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
-      this.feed((now) => this.engine.onTimer(now));
+      this.feed((now) => {
+        this.engine.onTimer(now);
+        return this.pmtu.tick(now);
+      });
     }, Math.ceil(delay));
   }
 
