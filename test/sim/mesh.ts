@@ -107,6 +107,8 @@ class HostsOverlay implements ReadonlyMap<string, HostConfig> {
 export interface BuildOptions {
   sim?: Partial<SimOptions>;
   config?: Partial<EngineConfig>;
+  /** Hosts every node knows besides the mesh (e.g. an external test peer). */
+  extraHosts?: Map<string, HostConfig>;
   /** Start times are spread over this many ms. */
   startSpread?: number;
 }
@@ -118,6 +120,7 @@ export function buildSim(spec: MeshSpec, opts: BuildOptions = {}): Simulator {
   for (const n of spec.names) {
     shared.set(n, { addresses: [{ host: spec.ip.get(n)!, port: 655 }], subnets: spec.subnets.get(n)! });
   }
+  for (const [n, h] of opts.extraHosts ?? []) shared.set(n, h);
   const own = new Map<string, Map<string, HostConfig>>(spec.names.map((n) => [n, new Map()]));
   const connectTo = new Map<string, string[]>(spec.names.map((n) => [n, []]));
   for (const l of spec.links) {

@@ -329,7 +329,7 @@ export class Simulator {
     return batch.length;
   }
 
-  private armTimer(node: SimNode): void {
+  armTimer(node: SimNode): void {
     const d = node.engine.nextDeadline();
     if (d === Infinity || d >= node.timerAt) return;
     node.timerAt = d;
@@ -417,6 +417,33 @@ export class Simulator {
       e.onMetaConnected(now, theirs.id, { outgoing: false, peerAddress: { host, port: this.nextEphemeral++ } });
     });
     return ext;
+  }
+
+  /**
+   * Like connectExternal, but the node accepts at once and `feed` hands bytes straight to
+   * its engine (no latency): for feeding many lines quickly. The node's replies go to the peer.
+   */
+  acceptExternalNow(nodeName: string, peerName: string, host: string): ExternalPeer & { feed(b: Uint8Array): void } {
+    const node = this.nodes.get(nodeName)!;
+    const ext = new ExternalPeer(this, peerName);
+    const mine = this.endpoint(this.nextConnId++, ext);
+    const theirs = this.endpoint(this.nextConnId++, node);
+    mine.peer = theirs;
+    theirs.peer = mine;
+    ext.endpoint = mine;
+    node.endpoints.set(theirs.id, theirs);
+    node.engine.onMetaConnected(this.now, theirs.id, {
+      outgoing: false,
+      peerAddress: { host, port: this.nextEphemeral++ },
+    });
+    this.armTimer(node);
+    const feed = (bytes: Uint8Array): void => {
+      if (!node.endpoints.has(theirs.id)) return;
+      node.engine.onMetaData(this.now, theirs.id, bytes);
+      if (!node.endpoints.has(theirs.id)) ext.closedByNode = true;
+      this.armTimer(node);
+    };
+    return Object.assign(ext, { feed });
   }
 
   enqueueMeta(ep: Endpoint, bytes: Uint8Array): void {

@@ -34,6 +34,8 @@ export class NodeCore {
   readonly seen = new Map<string, number>();
   readonly nodeByUdp = new Map<string, NodeRec>();
   readonly stats = new Map<number, RequestStats>();
+  /** The same counters per authenticated peer name (bounded by the hosts we know). */
+  readonly statsByPeer = new Map<string, Map<number, RequestStats>>();
   readonly drops = new Map<string, number>();
   contradictingAddEdge = 0;
   contradictingDelEdge = 0;
@@ -79,11 +81,17 @@ export class NodeCore {
     this.log(LogLevel.traffic, `Dropping packet: ${reason}`, fields);
   }
 
-  stat(code: number): RequestStats {
-    let s = this.stats.get(code);
+  stat(code: number, peer?: string): RequestStats {
+    let table = this.stats;
+    if (peer !== undefined) {
+      let t = this.statsByPeer.get(peer);
+      if (t === undefined) this.statsByPeer.set(peer, t = new Map());
+      table = t;
+    }
+    let s = table.get(code);
     if (s === undefined) {
       s = { accepted: 0, ignored: 0, refused: 0 };
-      this.stats.set(code, s);
+      table.set(code, s);
     }
     return s;
   }
@@ -97,10 +105,14 @@ export class NodeCore {
 
   /** Sends one request line (without `\n`) on a connection. */
   sendLine(c: Connection, line: string): void {
+    this.sendEncoded(c, line, latin1ToBytes(line + "\n"));
+  }
+
+  private sendEncoded(c: Connection, line: string, bytes: Uint8Array): void {
     if (c.phase === "closed") return;
     this.metaMessagesSent++;
-    this.log(LogLevel.meta, "Sending request", { to: c.name, line });
-    this.fx.sendMeta(c.id, c.auth.seal(latin1ToBytes(line + "\n")));
+    if (this.config.debugLevel >= LogLevel.meta) this.log(LogLevel.meta, "Sending request", { to: c.name, line });
+    this.fx.sendMeta(c.id, c.auth.seal(bytes));
   }
 
   /** Sends a raw payload after a `17 LEN` line. */
@@ -111,8 +123,9 @@ export class NodeCore {
 
   /** Sends a line to every active connection except `except` (tinc's broadcast_meta). */
   broadcastLine(line: string, except?: Connection): void {
+    let bytes: Uint8Array | undefined;
     for (const c of this.conns.values()) {
-      if (c.phase === "active" && c !== except) this.sendLine(c, line);
+      if (c.phase === "active" && c !== except) this.sendEncoded(c, line, bytes ??= latin1ToBytes(line + "\n"));
     }
   }
 
@@ -153,17 +166,30 @@ export class NodeCore {
       }
       n = newNode(name);
       this.nodes.set(name, n);
+      this.nodeOrder = undefined;
     }
     return n;
   }
 
+  private nodeOrder: NodeRec[] | undefined;
+
+  /** All nodes in name order (cached until a node is created or deleted). */
+  sortedNodes(): NodeRec[] {
+    this.nodeOrder ??= [...this.nodes.values()].sort((a, b) => byName(a.name, b.name));
+    return this.nodeOrder;
+  }
+
   addEdge(e: EdgeRec): void {
     e.from.edges.set(e.to.name, e);
+    delete e.from.edgeOrder;
     this.graph();
   }
 
   delEdge(e: EdgeRec): void {
-    if (e.from.edges.get(e.to.name) === e) e.from.edges.delete(e.to.name);
+    if (e.from.edges.get(e.to.name) === e) {
+      e.from.edges.delete(e.to.name);
+      delete e.from.edgeOrder;
+    }
     this.graph();
   }
 
@@ -396,6 +422,7 @@ export class NodeCore {
     for (const n of [...this.nodes.values()]) {
       if (!n.reachable && !targeted.has(n) && n.subnets.size === 0 && n.conn === undefined) {
         this.nodes.delete(n.name);
+        this.nodeOrder = undefined;
       }
     }
   }

@@ -37,7 +37,7 @@ export type WriteMode = "append" | "replace";
  * (a connection completing, a file read, a name resolved) come back as engine inputs.
  */
 export interface Effects {
-  /** Queue bytes on a meta connection. */
+  /** Queue bytes on a meta connection. The array may be shared with other calls: never modify it. */
   sendMeta(conn: ConnId, bytes: Uint8Array): void;
   /**
    * Open an outgoing meta connection. The runtime returns the id at once and later reports

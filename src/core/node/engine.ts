@@ -444,10 +444,14 @@ export class Engine {
     return view;
   }
 
-  /** Per request name: lines handled, ignored with a logged reason, refused (connection closed). */
-  requestStats(): Record<string, RequestStats> {
+  /**
+   * Per request name: lines handled, ignored with a logged reason, refused (connection closed).
+   * @param peer only lines from this authenticated peer
+   */
+  requestStats(peer?: string): Record<string, RequestStats> {
     const out: Record<string, RequestStats> = {};
-    for (const [code, s] of this.core.stats) out[code < 0 ? "UNKNOWN" : requestName(code)] = { ...s };
+    const table = peer === undefined ? this.core.stats : this.core.statsByPeer.get(peer) ?? new Map();
+    for (const [code, s] of table) out[code < 0 ? "UNKNOWN" : requestName(code)] = { ...s };
     return out;
   }
 

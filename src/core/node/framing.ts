@@ -24,7 +24,8 @@ export type FramedItem =
 export function bytesToLatin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let out = "";
   for (let i = start; i < end; i += 4096) {
-    out += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, Math.min(end, i + 4096))));
+    // apply() takes any array-like, a typed array included: no intermediate number[].
+    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
   }
   return out;
 }

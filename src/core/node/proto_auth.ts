@@ -16,7 +16,7 @@ import { LogLevel } from "./effects.ts";
 import { type Handler, OK, type Outcome, refused } from "./handler.ts";
 import { sortedEdges } from "./routes.ts";
 import { isValidName } from "./wire.ts";
-import { byName, type Connection, type EdgeRec } from "./world.ts";
+import type { Connection, EdgeRec } from "./world.ts";
 import type { AuthStep } from "./auth/authenticator.ts";
 
 /** The protocol version we speak: tinc 1.0's 17. */
@@ -82,9 +82,7 @@ export function sendAck(core: NodeCore, c: Connection): void {
 
 /** tinc's send_everything: every node in name order, its subnets then its edges. */
 export function sendEverything(core: NodeCore, c: Connection): void {
-  const names = [...core.nodes.keys()].sort(byName);
-  for (const name of names) {
-    const n = core.nodes.get(name)!;
+  for (const n of core.sortedNodes()) {
     if (core.config.tunnelServer && n !== core.myself) continue;
     for (const s of sortedSubnets(n)) core.sendLine(c, core.subnetLine(RequestCode.ADD_SUBNET, s));
     if (core.config.tunnelServer) continue;

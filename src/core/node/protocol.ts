@@ -70,20 +70,21 @@ function leadingCode(line: string): number {
 export function receiveRequest(core: NodeCore, c: Connection, line: string): Outcome {
   const code = leadingCode(line);
   const outcome = dispatch(core, c, line, code);
-  const stat = core.stat(code >= 0 && code < REQUEST_TABLE.length ? code : -1);
-  if (outcome.kind === "ok") stat.accepted++;
-  else if (outcome.kind === "ignored") {
-    stat.ignored++;
+  const index = code >= 0 && code < REQUEST_TABLE.length ? code : -1;
+  const stats = [core.stat(index)];
+  if (c.name !== undefined && c.node !== undefined) stats.push(core.stat(index, c.name));
+  const kind = outcome.kind === "ok" ? "accepted" : outcome.kind;
+  for (const s of stats) s[kind]++;
+  if (outcome.kind === "ignored") {
     core.log(LogLevel.requests, `Ignoring ${requestName(code)}: ${outcome.reason}`, { from: c.name, line });
-  } else {
-    stat.refused++;
+  } else if (outcome.kind === "refused") {
     core.log(LogLevel.basic, `Refusing ${requestName(code)}: ${outcome.reason}`, { from: c.name, line });
   }
   return outcome;
 }
 
 function dispatch(core: NodeCore, c: Connection, line: string, code: number): Outcome {
-  core.log(LogLevel.meta, "Got request", { from: c.name, line });
+  if (core.config.debugLevel >= LogLevel.meta) core.log(LogLevel.meta, "Got request", { from: c.name, line });
   const entry = code >= 0 ? REQUEST_TABLE[code] : undefined;
   if (entry?.handler === undefined) return refused(`unknown request code ${code < 0 ? "(none)" : code}`);
   if (c.allow !== "all" && c.allow !== code) return refused(`unauthorized request ${entry.name} during authentication`);

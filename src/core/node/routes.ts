@@ -19,8 +19,11 @@ export interface BfsMark {
 
 /** Edges of a node in destination-name order (tinc keeps each node's edge tree sorted). */
 export function sortedEdges(n: NodeRec): EdgeRec[] {
-  const names = [...n.edges.keys()].sort(byName);
-  return names.map((name) => n.edges.get(name)!);
+  if (n.edgeOrder === undefined) {
+    const names = [...n.edges.keys()].sort(byName);
+    n.edgeOrder = names.map((name) => n.edges.get(name)!);
+  }
+  return n.edgeOrder;
 }
 
 /**

@@ -38,6 +38,8 @@ export interface NodeRec {
   name: string;
   /** Outgoing edges keyed by destination name; iterate in name order via sortedEdges(). */
   edges: Map<string, EdgeRec>;
+  /** `edges` in destination-name order; dropped whenever an edge is added or removed. */
+  edgeOrder?: EdgeRec[];
   subnets: Map<string, SubnetRec>;
   /** The active meta connection to this node, if directly connected. */
   conn?: Connection;
