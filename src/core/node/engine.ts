@@ -22,15 +22,10 @@ import { sendAnsKey, sendKeyChanged } from "./proto_key.ts";
 import { sendId } from "./proto_auth.ts";
 import { sendPing } from "./proto_misc.ts";
 import { receiveRequest, requestName } from "./protocol.ts";
-import {
-  dialNext,
-  newConnection,
-  newOutgoing,
-  outgoingLost,
-  resolved,
-  setupOutgoing,
-} from "./outgoing.ts";
+import { dialNext, newConnection, newOutgoing, outgoingLost, resolved, setupOutgoing } from "./outgoing.ts";
 import { byName, type Connection } from "./world.ts";
+import { receiveSeqnoWornOut } from "./auth/legacy_packet.ts";
+import { pmtuNextDeadline, pmtuTick, sendProbeUdp } from "./auth/legacy_pmtu.ts";
 
 /** Requests from the control socket (tinc's `tinc` CLI and signals). */
 export type ControlRequest =
@@ -127,7 +122,10 @@ export class Engine {
       c.phase = "auth";
       c.allow = RequestCode.ID;
       core.conns.set(conn, c);
-      core.log(LogLevel.connections, "Connection accepted", { host: info.peerAddress.host, port: info.peerAddress.port });
+      core.log(LogLevel.connections, "Connection accepted", {
+        host: info.peerAddress.host,
+        port: info.peerAddress.port,
+      });
     });
   }
 
@@ -205,10 +203,13 @@ export class Engine {
       if (now >= this.nextCheck) {
         this.nextCheck = now + core.config.pingTimeout * 1000;
         this.periodicCheck();
+        // A receive seqno past 2^30 renews the keys at this check rather than at KeyExpire.
+        if (receiveSeqnoWornOut(core)) this.keyExpiresAt = now;
       }
       for (const out of core.outgoings.values()) {
         if (out.retryAt !== undefined && out.retryAt <= now) setupOutgoing(core, out);
       }
+      pmtuTick(core, sendProbeUdp(core));
       if (now >= this.keyExpiresAt) {
         this.keyExpiresAt = now + core.config.keyExpire * 1000;
         this.expireKeys();
@@ -233,7 +234,9 @@ export class Engine {
     core.agePastRequests();
     this.ageSubnets();
     if (core.contradictingAddEdge > 100 && core.contradictingDelEdge > 100) {
-      core.log(LogLevel.basic, "Possible node with same Name as us! Sleeping.", { seconds: core.sleepTime / 1000 });
+      core.log(LogLevel.basic, "Possible node with same Name as us! Sleeping.", {
+        seconds: core.sleepTime / 1000,
+      });
       core.sleepTime = Math.min(core.sleepTime * 2, 3_600_000);
     }
     core.contradictingAddEdge = 0;
@@ -365,8 +368,10 @@ export class Engine {
   /** The earliest time (ms) at which onTimer has work to do. */
   nextDeadline(): number {
     if (!this.started || this.core.stopped) return Infinity;
-    let t = Math.min(this.nextCheck, this.keyExpiresAt);
-    for (const out of this.core.outgoings.values()) if (out.retryAt !== undefined) t = Math.min(t, out.retryAt);
+    let t = Math.min(this.nextCheck, this.keyExpiresAt, pmtuNextDeadline(this.core));
+    for (const out of this.core.outgoings.values()) {
+      if (out.retryAt !== undefined) t = Math.min(t, out.retryAt);
+    }
     return t;
   }
 
@@ -427,7 +432,14 @@ export class Engine {
       view.nodes.push(entry);
       for (const to of [...n.edges.keys()].sort(byName)) {
         const e = n.edges.get(to)!;
-        view.edges.push({ from: name, to, address: e.address, port: e.port, options: e.options, weight: e.weight });
+        view.edges.push({
+          from: name,
+          to,
+          address: e.address,
+          port: e.port,
+          options: e.options,
+          weight: e.weight,
+        });
       }
       for (const s of sortedSubnets(n)) view.subnets.push({ owner: name, subnet: s.text });
     }
@@ -489,5 +501,3 @@ export class Engine {
     return Object.fromEntries(this.core.drops);
   }
 }
-
-
