@@ -21,7 +21,7 @@ const USAGE = `Usage: tinct COMMAND [options]
 
 Commands:
   daemon [tincd options]   run the tinc daemon (same flags as tincd 1.0.36; see 'tinct daemon --help')
-  selftest                 check the embedded WASM crypto core against known vectors
+  selftest                 check the embedded WASM crypto core and the data-path workers
   version, --version       print the version
   help, --help             print this help
 
@@ -37,12 +37,23 @@ const commands: Record<string, Command> = {
   "--version": (_a, io) => (io.stdout(versionText()), 0),
   "help": (_a, io) => (io.stdout(USAGE), 0),
   "--help": (_a, io) => (io.stdout(USAGE), 0),
-  "selftest": (_a, io) => {
+  "selftest": async (_a, io) => {
     // Lets the executable tests prove that a stray .env in the working directory is not loaded.
     const probe = io.env("TINCT_ENV_PROBE");
     if (probe !== undefined) io.stdout(`env probe: ${probe}\n`);
     const core = instantiateWasmCore(io.loadWasm());
     const results = runSelftest(core);
+    // The data path's Workers and libc FFI must start inside the compiled executable too.
+    const { runtimeSelfCheck, udpReaderSelfCheck } = await import("../runtime/selfcheck.ts");
+    for (
+      const [name, check] of [["tun reader worker", runtimeSelfCheck], [
+        "udp reader worker",
+        udpReaderSelfCheck,
+      ]] as const
+    ) {
+      const r = await check();
+      results.push({ name: `${name} (${r.detail})`, ok: r.ok, detail: r.detail });
+    }
     for (const r of results) io.stdout(`${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `: ${r.detail}`}\n`);
     const failed = results.filter((r) => !r.ok).length;
     io.stdout(

@@ -58,6 +58,9 @@ function checkRuns(prefix: string[], env: Record<string, string> = {}) {
   const s = run([...prefix, "selftest"], env);
   expect(s.out).toContain("selftest: all");
   expect(s.out).not.toContain("FAIL");
+  // Workers are separate entry points of the compiled build: prove they start in this executable.
+  expect(s.out).toContain("ok   tun reader worker");
+  expect(s.out).toContain("ok   udp reader worker");
   expect(s.status).toBe(0);
 }
 
