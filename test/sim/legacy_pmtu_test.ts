@@ -1,0 +1,73 @@
+// PMTU discovery between two RSA-authenticated engines with PMTUDiscovery on (spec 1.0 §4.4):
+// with no probe echoed every frame goes over TCP; on a path that drops datagrams above a limit,
+// discovery settles below it, frames that fit then go over UDP and larger ones keep using TCP.
+import { describe, expect, test } from "bun:test";
+import type { SockAddr } from "../../src/core/node/effects.ts";
+import { fixtureKey, frameTo, inject, legacyNet, type Party } from "./legacy_net.ts";
+import type { SimNode, Simulator } from "./sim.ts";
+import { tagOf } from "./frames.ts";
+
+const alice: Party = { name: "alice", index: 1, key: fixtureKey("alice"), connectTo: ["bob"] };
+const bob: Party = { name: "bob", index: 2, key: fixtureKey("bob") };
+
+/** Drops datagrams longer than `limit` bytes, as a path with a small MTU would; counts the rest. */
+function limitPath(sim: Simulator, limit: number): { delivered: number[]; attempted: number } {
+  const seen = { delivered: [] as number[], attempted: 0 };
+  const send = sim.sendUdp.bind(sim);
+  sim.sendUdp = (from: SimNode, to: SockAddr, bytes: Uint8Array) => {
+    seen.attempted++;
+    if (bytes.length > limit) return;
+    seen.delivered.push(bytes.length);
+    send(from, to, bytes);
+  };
+  return seen;
+}
+
+/** Sends one tagged frame alice→bob and reports how many datagrams left alice meanwhile. */
+function sendOne(sim: Simulator, udp: { delivered: number[] }, tag: number, length: number): number {
+  const before = udp.delivered.length;
+  inject(sim, sim.nodes.get("alice")!, frameTo(2, tag, length));
+  sim.runUntil(sim.now + 20);
+  return udp.delivered.length - before;
+}
+
+describe("PMTU discovery between engines", () => {
+  test("nothing echoed: every frame goes over TCP, and probing backs off", () => {
+    const sim = legacyNet([alice, bob], { config: { pmtuDiscovery: true } });
+    const udp = limitPath(sim, 0);
+    expect(sim.runUntilSettled(2000, 60_000)).toBe(true);
+    sim.runUntil(sim.now + 15_000);
+    // Each side: bursts 1..9 of 3 probes, one per second, then quiet until PingInterval.
+    expect(udp.attempted).toBe(2 * 9 * 3);
+    for (const [tag, len] of [[1, 100], [2, 600], [3, 1400]] as const) {
+      expect(sendOne(sim, udp, tag, len)).toBe(0);
+    }
+    expect(udp.attempted).toBe(2 * 9 * 3);
+    expect(sim.nodes.get("bob")!.tun.map(tagOf)).toEqual([1, 2, 3]);
+    sim.runUntil(sim.now + 60_000);
+    expect(udp.attempted).toBe(2 * 10 * 3);
+  });
+
+  test("a path that drops datagrams above 1300 bytes: UDP below the discovered MTU, TCP above", () => {
+    const sim = legacyNet([alice, bob], { config: { pmtuDiscovery: true } });
+    const udp = limitPath(sim, 1300);
+    expect(sim.runUntilSettled(2000, 60_000)).toBe(true);
+    // Discovery runs 1 s bursts for up to 30 s, then settles.
+    sim.runUntil(sim.now + 35_000);
+    const sent = [sendOne(sim, udp, 1, 1000), sendOne(sim, udp, 2, 1200), sendOne(sim, udp, 3, 1400)];
+    expect(sent).toEqual([1, 1, 0]);
+    expect(sim.nodes.get("bob")!.tun.map(tagOf)).toEqual([1, 2, 3]);
+  });
+
+  test("without PMTUDiscovery on one side the bit is ANDed away and frames go over UDP at once", () => {
+    const sim = legacyNet([alice, bob], {
+      configFor: (name) => ({ pmtuDiscovery: name === "alice" }),
+    });
+    const udp = limitPath(sim, 1600);
+    expect(sim.runUntilSettled(2000, 60_000)).toBe(true);
+    expect(udp.delivered.every((len) => len !== 0)).toBe(true);
+    const probes = udp.delivered.length;
+    expect(sendOne(sim, udp, 1, 1400)).toBe(1);
+    expect(probes).toBe(0);
+  });
+});
