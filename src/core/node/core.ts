@@ -16,6 +16,7 @@ import { bfs, mstEdges } from "./routes.ts";
 import { SubnetIndex } from "./lookup.ts";
 import { byName, type Connection, type EdgeRec, newNode, type NodeRec, type Outgoing, type SubnetRec } from "./world.ts";
 import { formatRequestLine } from "./wire.ts";
+import { pmtuReset } from "./auth/legacy_pmtu.ts";
 
 /** Counters per request code: handled, ignored (logged and dropped), refused (connection closed). */
 export interface RequestStats {
@@ -288,6 +289,7 @@ export class NodeCore {
       this.setUdp(n, undefined);
       n.options = 0;
       n.inKey = false;
+      pmtuReset(this, n);
       delete n.nexthop;
       delete n.via;
       delete n.prevedge;
