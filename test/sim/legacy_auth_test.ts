@@ -272,6 +272,33 @@ describe("refusals", () => {
     expect(activeLink(sim, "bob", "alice")).toBe(false);
   });
 
+  test("METAKEYs that tinc refuses: cipher or digest none, unknown NIDs, wrong length, bogus MAC length", () => {
+    const bobKey = parsePublicKeyPem(bob.key.publicPem);
+    if (!bobKey.ok) throw new Error(bobKey.reason);
+    const random = randomBytesFrom(new SeededRandom(9));
+    const hex = buildMetakey(bobKey.value, random);
+    if (!hex.ok) throw new Error(hex.reason);
+    const cases: Array<[string, string]> = [
+      [`1 0 672 0 0 ${hex.value.hex}`, "cipher NID 0"],
+      [`1 429 0 0 0 ${hex.value.hex}`, "digest NID 0"],
+      [`1 4242 672 0 0 ${hex.value.hex}`, "4242"],
+      [`1 429 672 0 0 ${hex.value.hex.slice(2)}`, "expected 512"],
+      [`1 429 672 33 0 ${hex.value.hex}`, "bogus MAC length 33"],
+    ];
+    const sim = legacyNet([bob, { ...alice, connectTo: [] }], { sim: { logLevel: 0 } });
+    sim.runUntil(100);
+    for (const [line] of cases) {
+      const ext = sim.connectExternal("bob", "alice", "10.60.0.1");
+      sim.runUntil(sim.now + 10);
+      ext.send(new TextEncoder().encode(`0 alice 17\n${line}\n`));
+      sim.runUntil(sim.now + 50);
+      expect(ext.open).toBe(false);
+    }
+    const refusals = logsOf(sim, "bob").filter((l) => l.includes("Refusing METAKEY"));
+    expect(refusals.length).toBe(cases.length);
+    cases.forEach(([, reason], i) => expect(refusals[i]).toContain(reason));
+  });
+
   test("a connection still authenticating after PingTimeout is closed", () => {
     const sim = legacyNet([bob, { ...alice, connectTo: [] }], {
       sim: { logLevel: 1 },

@@ -131,6 +131,10 @@ export class LegacyAuthenticator implements Authenticator {
   private onMetakey(req: Extract<Request, { code: RequestCode.METAKEY }>): AuthStep {
     const nids = checkMetakeyNids(req.cipher, req.digest);
     if (!nids.ok) return this.fail(nids.reason);
+    // tinc checks the (unused) MAC length against the digest, and ignores the compression field.
+    if (!Number.isInteger(req.macLength) || req.macLength < 0 || req.macLength > nids.value.digest.size) {
+      return this.fail(`METAKEY with bogus MAC length ${req.macLength}`);
+    }
     const secret = openMetakey(this.ownKey!, req.keyHex);
     if (!secret.ok) return this.fail(secret.reason);
     const decryptor = this.streamFromSecret(secret.value, req.cipher, "decrypt");
