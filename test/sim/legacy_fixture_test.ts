@@ -14,6 +14,7 @@ import { parseSubnet } from "../../src/core/subnet/subnet_text.ts";
 import type { Subnet } from "../../src/core/subnet/subnet.ts";
 import { hexBytes, LEGACY_FIXTURE } from "./legacy_net.ts";
 import { SeededRandom } from "./rng.ts";
+import fc from "fast-check";
 
 type Name = "alice" | "bob";
 
@@ -83,8 +84,11 @@ interface Replayed {
   logs: string[];
 }
 
-/** Runs `me` against the recorded bytes of the other side up to and including its ACK. */
-function replayAs(me: Name): Replayed {
+/**
+ * Runs `me` against the other side's bytes (by default its recorded ID, METAKEY, CHALLENGE,
+ * CHAL_REPLY and ACK), delivered in reads cut at `cuts`.
+ */
+function replayAs(me: Name, theirs?: Uint8Array, cuts: number[] = [700]): Replayed {
   const peer: Name = me === "alice" ? "bob" : "alice";
   const chunks: Uint8Array[] = [];
   const logs: string[] = [];
@@ -120,10 +124,13 @@ function replayAs(me: Name): Replayed {
       outgoing: false,
       peerAddress: { host: "10.60.0.1", port: 41000 },
     });}
-  // The peer's ID, METAKEY, CHALLENGE, CHAL_REPLY and ACK, in two reads cut mid-line.
-  const theirs = stream(peer).subarray(0, prefixLength(peer, 5));
-  engine.onMetaData(2, conn, theirs.subarray(0, 700));
-  engine.onMetaData(3, conn, theirs.subarray(700));
+  const input = theirs ?? stream(peer).subarray(0, prefixLength(peer, 5));
+  let at = 0;
+  let now = 2;
+  for (const cut of [...cuts.filter((c) => c > 0 && c < input.length).sort((a, b) => a - b), input.length]) {
+    if (cut > at) engine.onMetaData(now++, conn, input.subarray(at, cut));
+    at = Math.max(at, cut);
+  }
   const total = chunks.reduce((n, c) => n + c.length, 0);
   const sent = new Uint8Array(total);
   let off = 0;
@@ -174,3 +181,41 @@ for (const me of ["bob", "alice"] as const) {
     });
   });
 }
+
+describe("mutated handshakes", () => {
+  test("flipped, dropped or inserted bytes are refused with a reason, never an internal error", () => {
+    const original = stream("alice").subarray(0, prefixLength("alice", 5));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            at: fc.nat(original.length - 1),
+            op: fc.integer({ min: 0, max: 2 }),
+            byte: fc.nat(255),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        fc.array(fc.nat(original.length), { maxLength: 3 }),
+        (edits, cuts) => {
+          const bytes = [...original];
+          for (const e of edits) {
+            const i = Math.min(e.at, bytes.length - 1);
+            if (e.op === 0) bytes[i] = bytes[i]! ^ (e.byte | 1);
+            else if (e.op === 1) bytes.splice(i, 1);
+            else bytes.splice(i, 0, e.byte);
+          }
+          const run = replayAs("bob", Uint8Array.from(bytes), cuts);
+          expect(run.logs.filter((l) => l.includes("Internal error"))).toEqual([]);
+          // Either it still authenticates (garbage without a newline waits for the timeout), it
+          // got through (a harmless edit), or it was refused with a logged reason.
+          const phase = run.engine.view().connections[0]?.phase ?? "closed";
+          const refused = run.logs.some((l) => l.includes("Refusing") || l.includes("Closing connection"));
+          expect({ phase, refused }).toSatisfy(({ phase, refused }) =>
+            phase === "closed" ? refused : !refused
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
