@@ -21,4 +21,9 @@ export { type LegacyAuthContext, legacyAuthContext, LegacyAuthenticator } from "
 export { keyringFor, LegacyKeyring } from "./auth/legacy_keys.ts";
 export { type PacketSettingNames, packetSettingsFromNames } from "./auth/legacy_packet.ts";
 export { NULL_PACKET_SETTINGS, type PacketSettings, TINC_PACKET_DEFAULTS } from "./config.ts";
-export { hostKeyFields, legacyEngineSettings, privateKeyPath } from "./auth/legacy_config.ts";
+export {
+  hostKeyFields,
+  legacyEngineSettings,
+  privateKeyPath,
+  privateKeyPemFromHex,
+} from "./auth/legacy_config.ts";
