@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { formatSubnet } from "../../src/core/subnet/subnet_text.ts";
 import type { HostConfig } from "../../src/core/node/config.ts";
-import { withDefaults } from "../../src/core/node/config.ts";
+import { frameInto, tagOf } from "./frames.ts";
 import type { Subnet } from "../../src/core/subnet/subnet.ts";
 import { buildSim, type MeshSpec, randomMesh } from "./mesh.ts";
 import type { Simulator } from "./sim.ts";
@@ -14,6 +14,7 @@ import type { Simulator } from "./sim.ts";
 const LINES = 100_000;
 const MAX_NODES = 40;
 const MAX_SEEN = 20_000;
+const MAX_SUBNETS = 6;
 const TARGETS = ["n0002", "n0005"];
 const MALLORY = "mallory";
 
@@ -31,7 +32,7 @@ beforeAll(() => {
   const extraHosts = new Map<string, HostConfig>([[MALLORY, { addresses: [], subnets: [] }]]);
   sim = buildSim(spec, {
     sim: { seed: 3, maxChunk: 0, logLevel: 0 },
-    config: { maxNodes: MAX_NODES, maxSeenRequests: MAX_SEEN, pingInterval: 60 },
+    config: { maxNodes: MAX_NODES, maxSeenRequests: MAX_SEEN, maxSubnetsPerNode: MAX_SUBNETS, pingInterval: 60 },
     extraHosts,
   });
   expect(sim.runUntilSettled(3000, 120_000)).toBe(true);
@@ -172,6 +173,7 @@ describe("hostile lines on authenticated connections", () => {
     let lines = 0;
     let maxSeen = 0;
     let maxNodes = 0;
+    let maxSubnets = 0;
     const feedLine = (target: string, line: string): void => {
       let peer = peers.get(target);
       if (peer === undefined || !peer.open) {
@@ -182,11 +184,12 @@ describe("hostile lines on authenticated connections", () => {
       peer.feed(new TextEncoder().encode(line + "\n"));
       if (++lines % 500 === 0) {
         // Let the mesh carry what was accepted (floods, key requests, relayed packets).
-        sim.runUntil(sim.now + 250);
+        sim.runUntil(sim.now + 1000);
         for (const n of sim.nodes.values()) {
           const m = n.engine.memoryFigures();
           maxSeen = Math.max(maxSeen, m.seenRequests);
           maxNodes = Math.max(maxNodes, m.nodes);
+          maxSubnets = Math.max(maxSubnets, m.subnets);
         }
       }
     };
@@ -233,6 +236,7 @@ describe("hostile lines on authenticated connections", () => {
     // limit must have been reached and held.
     expect(maxNodes).toBe(MAX_NODES);
     expect(maxSeen).toBeLessThanOrEqual(MAX_SEEN);
+    expect(maxSubnets).toBeLessThanOrEqual(MAX_NODES * MAX_SUBNETS);
     for (const p of peers.values()) p.endpoint.closed = true;
     sim.runUntil(sim.now + 130_000);
     for (const n of sim.nodes.values()) expect(n.engine.memoryFigures().seenRequests).toBeLessThan(200);
@@ -244,27 +248,22 @@ describe("hostile lines on authenticated connections", () => {
       const reach = sim.nodes.get(name)!.engine.view().nodes.filter((n) => spec.names.includes(n.name));
       expect(reach.every((n) => n.reachable)).toBe(true);
     }
-    const fresh: Subnet = { kind: "ipv4", address: Uint8Array.of(192, 168, 77, 0), prefix: 24, weight: 10 };
-    const origin = sim.nodes.get("n0003")!;
-    const hosts = new Map<string, HostConfig>();
-    for (const n of [...spec.names, MALLORY]) {
-      const h = n === MALLORY ? { addresses: [], subnets: [] } : {
-        addresses: [{ host: spec.ip.get(n)!, port: 655 }],
-        subnets: n === "n0003" ? [...spec.subnets.get(n)!, fresh] : spec.subnets.get(n)!,
-      };
-      hosts.set(n, h);
-    }
-    const connectTo = spec.links.filter((l) => l.a === "n0003").map((l) => l.b);
-    // Same hosts entries for the peers as before (weights aside) would drop links; keep links
-    // by reusing the old per-peer entries and changing only our own.
-    const oldHosts = (origin.engine as unknown as { core: { config: { hosts: ReadonlyMap<string, HostConfig> } } })
-      .core.config.hosts;
-    const merged = new Map<string, HostConfig>();
-    for (const n of [...spec.names, MALLORY]) merged.set(n, n === "n0003" ? hosts.get(n)! : oldHosts.get(n)!);
-    origin.engine.onConfigReload(sim.now, withDefaults({ name: "n0003", hosts: merged, connectTo, maxNodes: MAX_NODES, maxSeenRequests: MAX_SEEN }));
+    // An edge change still floods: drop one original link, everyone sees its edges go; the
+    // dialling side reconnects and everyone sees them back.
+    const link = spec.links[0]!;
+    const hasEdge = (viewer: string): boolean =>
+      sim.nodes.get(viewer)!.engine.view().edges.some((e) => e.from === link.a && e.to === link.b);
+    expect(spec.names.every(hasEdge)).toBe(true);
+    expect(sim.nodes.get(link.a)!.engine.onControl(sim.now, { type: "disconnect", name: link.b })).toEqual({ ok: true });
+    sim.runUntil(sim.now + 1000);
+    expect(spec.names.filter(hasEdge)).toEqual([]);
+    expect(sim.runUntilSettled(2000, sim.now + 60_000)).toBe(true);
+    expect(spec.names.every(hasEdge)).toBe(true);
+    // And a frame still crosses the mesh to a real subnet.
+    const dst = spec.names[7]!;
+    const before = sim.nodes.get(dst)!.tun.length;
+    sim.tunFrame(spec.names[0]!, frameInto(spec.subnets.get(dst)![0]!, 4242));
     sim.runUntil(sim.now + 2000);
-    for (const n of sim.nodes.values()) {
-      expect(n.engine.view().subnets).toContainEqual({ owner: "n0003", subnet: "192.168.77.0/24#10" });
-    }
+    expect(sim.nodes.get(dst)!.tun.slice(before).map(tagOf)).toEqual([4242]);
   }, 120_000);
 });

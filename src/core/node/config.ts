@@ -106,6 +106,8 @@ export interface EngineConfig {
   /** Limits that keep memory bounded under hostile input (not in tinc). */
   maxNodes: number;
   maxSeenRequests: number;
+  /** Subnets kept per other node; ADD_SUBNET beyond it is ignored with a logged reason. */
+  maxSubnetsPerNode: number;
 }
 
 /** Fills in tinc's defaults for anything the caller left out. */
@@ -145,6 +147,7 @@ export function withDefaults(
     debugLevel: partial.debugLevel ?? 0,
     maxNodes: partial.maxNodes ?? 65536,
     maxSeenRequests: partial.maxSeenRequests ?? 262144,
+    maxSubnetsPerNode: partial.maxSubnetsPerNode ?? 4096,
   };
 }
 
