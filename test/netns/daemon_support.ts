@@ -22,8 +22,12 @@ function newestSource(dir: string): number {
   return t;
 }
 
-/** argv prefix that runs `tinct`. */
+/**
+ * argv prefix that runs `tinct`. TINCT_TEST_BINARY forces the built executable,
+ * TINCT_TEST_FROM_SOURCE forces bun on src/main.ts.
+ */
 export function tinctCommand(): string[] {
+  if (process.env.TINCT_TEST_BINARY !== undefined) return [binary];
   if (process.env.TINCT_TEST_FROM_SOURCE === undefined && existsSync(binary)) {
     if (statSync(binary).mtimeMs >= newestSource(join(root, "src"))) return [binary];
   }
