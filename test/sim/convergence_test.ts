@@ -4,7 +4,15 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { formatSubnet } from "../../src/core/subnet/subnet_text.ts";
 import { frameInto, ipv4Frame, tagOf } from "./frames.ts";
-import { buildSim, linkWeight, type MeshSpec, neighbours, oracleMst, oracleNexthops, randomMesh } from "./mesh.ts";
+import {
+  buildSim,
+  linkWeight,
+  type MeshSpec,
+  neighbours,
+  oracleMst,
+  oracleNexthops,
+  randomMesh,
+} from "./mesh.ts";
 import type { Simulator } from "./sim.ts";
 
 const COUNT = 100;
@@ -40,7 +48,9 @@ describe("100-node mesh", () => {
       expect(v.nodes.every((n) => n.reachable)).toBe(true);
       expect(v.edges).toEqual(expectedEdges);
       const got = [...v.subnets].sort((x, y) => (x.owner + x.subnet < y.owner + y.subnet ? -1 : 1));
-      expect(got).toEqual([...expectedSubnets].sort((x, y) => (x.owner + x.subnet < y.owner + y.subnet ? -1 : 1)));
+      expect(got).toEqual(
+        [...expectedSubnets].sort((x, y) => (x.owner + x.subnet < y.owner + y.subnet ? -1 : 1)),
+      );
       const myHops = hops.get(name)!;
       for (const n of v.nodes) {
         if (n.nexthop !== myHops.get(n.name)) mismatches++;
@@ -147,7 +157,9 @@ describe("100-node mesh", () => {
       };
     }
     const sources = spec.names.filter((_, i) => i % 17 === 0);
-    sources.forEach((src, i) => sim.tunFrame(src, ipv4Frame(Uint8Array.of(255, 255, 255, 255), 9_000_000 + i)));
+    sources.forEach((src, i) =>
+      sim.tunFrame(src, ipv4Frame(Uint8Array.of(255, 255, 255, 255), 9_000_000 + i))
+    );
     sim.runUntilQuiet(3000, sim.now + 60_000);
     sources.forEach((src, i) => {
       const counts = seen.get(9_000_000 + i)!;

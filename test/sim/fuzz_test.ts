@@ -23,7 +23,9 @@ let sim: Simulator;
 let initialConnections: Map<string, string[]>;
 
 function activePeers(s: Simulator, name: string): string[] {
-  return s.nodes.get(name)!.engine.view().connections.filter((c) => c.phase === "active" && c.name !== MALLORY)
+  return s.nodes.get(name)!.engine.view().connections.filter((c) =>
+    c.phase === "active" && c.name !== MALLORY
+  )
     .map((c) => c.name!).sort();
 }
 
@@ -32,7 +34,12 @@ beforeAll(() => {
   const extraHosts = new Map<string, HostConfig>([[MALLORY, { addresses: [], subnets: [] }]]);
   sim = buildSim(spec, {
     sim: { seed: 3, maxChunk: 0, logLevel: 0 },
-    config: { maxNodes: MAX_NODES, maxSeenRequests: MAX_SEEN, maxSubnetsPerNode: MAX_SUBNETS, pingInterval: 60 },
+    config: {
+      maxNodes: MAX_NODES,
+      maxSeenRequests: MAX_SEEN,
+      maxSubnetsPerNode: MAX_SUBNETS,
+      pingInterval: 60,
+    },
     extraHosts,
   });
   expect(sim.runUntilSettled(3000, 120_000)).toBe(true);
@@ -41,21 +48,42 @@ beforeAll(() => {
 
 // ---- line generators ------------------------------------------------------------------------
 
-const goodName = fc.constantFrom("n0000", "n0001", "n0002", "n0003", "n0004", "n0005", "n0006", "n0007", MALLORY);
+const goodName = fc.constantFrom(
+  "n0000",
+  "n0001",
+  "n0002",
+  "n0003",
+  "n0004",
+  "n0005",
+  "n0006",
+  "n0007",
+  MALLORY,
+);
 // Unknown but valid names come from a small pool: each creates a node, and every reconnect
 // sends everything we know, so an unbounded pool would only make the run slow.
 const junkName = fc.integer({ min: 0, max: 29 }).map((i) => `x${i}`);
 const anyName = fc.oneof(
   { weight: 12, arbitrary: goodName },
   { weight: 1, arbitrary: junkName },
-  { weight: 1, arbitrary: fc.string({ unit: "binary-ascii", maxLength: 12 }).filter((n) => !/^[A-Za-z0-9_]+$/.test(n)) },
+  {
+    weight: 1,
+    arbitrary: fc.string({ unit: "binary-ascii", maxLength: 12 }).filter((n) => !/^[A-Za-z0-9_]+$/.test(n)),
+  },
 );
 const nonce = fc.integer({ min: 0, max: 0x7fffffff }).map((n) => n.toString(16));
 const subnetText = fc.oneof(
-  fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 32 }))
+  fc.tuple(
+    fc.integer({ min: 0, max: 255 }),
+    fc.integer({ min: 0, max: 255 }),
+    fc.integer({ min: 0, max: 32 }),
+  )
     .map(([a, b, p]) => `10.${a}.${b}.0/${p}#10`),
-  fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 128 })).map(([g, p]) => `fd00:${g.toString(16)}::/${p}`),
-  fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((m) => m.map((x) => x.toString(16)).join(":")),
+  fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 128 })).map(([g, p]) =>
+    `fd00:${g.toString(16)}::/${p}`
+  ),
+  fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((m) =>
+    m.map((x) => x.toString(16)).join(":")
+  ),
   fc.constantFrom(...spec_subnets()),
 );
 function spec_subnets(): string[] {
@@ -68,7 +96,10 @@ const hexKey = fc.oneof(
   fc.integer({ min: 0, max: 255 }).map((n) => n.toString(16).padStart(2, "0")),
   fc.stringMatching(/^[0-9A-Fa-f]{0,8}$/),
 );
-const smallInt = fc.oneof(fc.integer({ min: -2, max: 100 }), fc.constantFrom(427, 672, 0x7fffffff, -0x80000000));
+const smallInt = fc.oneof(
+  fc.integer({ min: -2, max: 100 }),
+  fc.constantFrom(427, 672, 0x7fffffff, -0x80000000),
+);
 
 /**
  * Valid-shaped lines of every request code. The handlers past the gate get most of the weight;
@@ -142,7 +173,9 @@ const mutated: fc.Arbitrary<string> = fc.tuple(
     } else {
       const joined = tokens.join(" ");
       const k = at % Math.max(1, joined.length);
-      tokens = (op === "insertChar" ? joined.slice(0, k) + text.slice(0, 1) + joined.slice(k) : joined.slice(0, k) + joined.slice(k + 1)).split(" ");
+      tokens = (op === "insertChar"
+        ? joined.slice(0, k) + text.slice(0, 1) + joined.slice(k)
+        : joined.slice(0, k) + joined.slice(k + 1)).split(" ");
     }
   }
   return tokens.join(" ");
@@ -220,7 +253,18 @@ describe("hostile lines on authenticated connections", () => {
     }
     console.log(`fuzz: ${generated} lines generated, ${fed()} handled after authentication `);
     console.table(table);
-    for (const name of ["ADD_SUBNET", "DEL_SUBNET", "ADD_EDGE", "DEL_EDGE", "KEY_CHANGED", "REQ_KEY", "ANS_KEY", "PACKET"]) {
+    for (
+      const name of [
+        "ADD_SUBNET",
+        "DEL_SUBNET",
+        "ADD_EDGE",
+        "DEL_EDGE",
+        "KEY_CHANGED",
+        "REQ_KEY",
+        "ANS_KEY",
+        "PACKET",
+      ]
+    ) {
       expect({ name, accepted: table[name]!.accepted > 0, refused: table[name]!.refused > 0 }).toEqual({
         name,
         accepted: true,
@@ -229,7 +273,9 @@ describe("hostile lines on authenticated connections", () => {
     }
 
     // Nothing was thrown inside any engine.
-    for (const n of sim.nodes.values()) expect(n.logs.filter((l) => l.includes("Internal error"))).toEqual([]);
+    for (const n of sim.nodes.values()) {
+      expect(n.logs.filter((l) => l.includes("Internal error"))).toEqual([]);
+    }
 
     // Memory stayed bounded; the dedup cache ages out.
     // Mutations put nonces and numbers where names go, so new names keep coming: the node
@@ -254,7 +300,9 @@ describe("hostile lines on authenticated connections", () => {
     const hasEdge = (viewer: string): boolean =>
       sim.nodes.get(viewer)!.engine.view().edges.some((e) => e.from === link.a && e.to === link.b);
     expect(spec.names.every(hasEdge)).toBe(true);
-    expect(sim.nodes.get(link.a)!.engine.onControl(sim.now, { type: "disconnect", name: link.b })).toEqual({ ok: true });
+    expect(sim.nodes.get(link.a)!.engine.onControl(sim.now, { type: "disconnect", name: link.b })).toEqual({
+      ok: true,
+    });
     sim.runUntil(sim.now + 1000);
     expect(spec.names.filter(hasEdge)).toEqual([]);
     expect(sim.runUntilSettled(2000, sim.now + 60_000)).toBe(true);

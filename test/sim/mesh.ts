@@ -4,7 +4,7 @@
  * tinc's BFS takes edges) and a Kruskal minimum spanning tree over (weight, from, to).
  * @module
  */
-import { withDefaults, type HostConfig, type EngineConfig } from "../../src/core/node/config.ts";
+import { type EngineConfig, type HostConfig, withDefaults } from "../../src/core/node/config.ts";
 import type { Subnet } from "../../src/core/subnet/subnet.ts";
 import { SeededRandom } from "./rng.ts";
 import { type SimOptions, Simulator } from "./sim.ts";
@@ -40,7 +40,12 @@ function subnetsFor(i: number, count: number): Subnet[] {
       a[7] = i & 255;
       out.push({ kind: "ipv6", address: a, prefix: 64, weight: 10 });
     } else {
-      out.push({ kind: "ipv4", address: Uint8Array.of(172, 16 + k * 8 + (i >> 8), i & 255, 0), prefix: 24, weight: 10 });
+      out.push({
+        kind: "ipv4",
+        address: Uint8Array.of(172, 16 + k * 8 + (i >> 8), i & 255, 0),
+        prefix: 24,
+        weight: 10,
+      });
     }
   }
   return out;
@@ -64,7 +69,9 @@ export function randomMesh(count: number, extra: number, seed: number, firstInde
     return true;
   };
   for (let i = 1; i < count; i++) addLink(names[i]!, names[rng.int(i)]!);
-  for (let k = 0, tries = 0; k < extra && tries < extra * 20; tries++) if (addLink(rng.pick(names), rng.pick(names))) k++;
+  for (let k = 0, tries = 0; k < extra && tries < extra * 20; tries++) {
+    if (addLink(rng.pick(names), rng.pick(names))) k++;
+  }
   const subnets = new Map<string, Subnet[]>();
   const ip = new Map<string, string>();
   names.forEach((n, i) => {

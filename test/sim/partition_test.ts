@@ -84,7 +84,10 @@ describe("partition and heal", () => {
     for (const [name, node] of sim.nodes) {
       const v = node.engine.view();
       const reachable = v.nodes.filter((n) => n.reachable).map((n) => n.name);
-      expect({ name, reachable }).toEqual({ name, reachable: spec.names.filter((n) => side(n) === side(name)) });
+      expect({ name, reachable }).toEqual({
+        name,
+        reachable: spec.names.filter((n) => side(n) === side(name)),
+      });
       expect(v.nodes.length).toBe(2 * HALF);
     }
     const runs = scriptsSince(sim, t);

@@ -28,6 +28,11 @@ export interface SimOptions {
   connectTimeout: number;
   /** Record log lines up to this level (-1: none). */
   logLevel: number;
+  /**
+   * Event times are rounded up to a multiple of this (ms): a coarser tick means more inputs
+   * per engine wake-up, so fewer graph() runs, as a busy reactor would see.
+   */
+  tick: number;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -39,6 +44,7 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   maxChunk: 0,
   connectTimeout: 5000,
   logLevel: -1,
+  tick: 1,
 };
 
 export interface ScriptRun {
@@ -126,7 +132,9 @@ export class SimNode {
       writeFile: () => {},
       resolve: (host) => sim.schedule(sim.now + 1, this, (e, now) => e.onResolved(now, host, [])),
       log: (level, message, fields) => {
-        if (level <= sim.options.logLevel) this.logs.push(`${sim.now} ${level} ${message} ${JSON.stringify(fields)}`);
+        if (level <= sim.options.logLevel) {
+          this.logs.push(`${sim.now} ${level} ${message} ${JSON.stringify(fields)}`);
+        }
       },
     };
   }
@@ -224,7 +232,9 @@ export class Simulator {
   // ---- scheduling ---------------------------------------------------------------------------
 
   schedule(time: number, node: SimNode | undefined, run: (engine: Engine, now: number) => void): void {
-    const ev: SimEvent = { time: Math.max(time, this.now), seq: this.seq++, run };
+    const tick = this.options.tick;
+    const at = Math.max(time, this.now);
+    const ev: SimEvent = { time: tick > 1 ? Math.ceil(at / tick) * tick : at, seq: this.seq++, run };
     if (node !== undefined) ev.node = node;
     this.push(ev);
   }
@@ -296,7 +306,9 @@ export class Simulator {
   runUntilSettled(quietMs: number, maxTime: number): boolean {
     for (let guard = 0; guard < 100_000; guard++) {
       this.runUntilQuiet(quietMs, maxTime);
-      const settled = [...this.nodes.values()].every((n) => n.engine.connectToStatus().every((o) => o.active));
+      const settled = [...this.nodes.values()].every((n) =>
+        n.engine.connectToStatus().every((o) => o.active)
+      );
       if (settled) return true;
       if (this.now >= maxTime || this.heap.length === 0) return false;
       this.runUntil(Math.min(maxTime, this.now + 1000));
@@ -414,7 +426,10 @@ export class Simulator {
     ext.endpoint = mine;
     node.endpoints.set(theirs.id, theirs);
     this.schedule(this.now, node, (e, now) => {
-      e.onMetaConnected(now, theirs.id, { outgoing: false, peerAddress: { host, port: this.nextEphemeral++ } });
+      e.onMetaConnected(now, theirs.id, {
+        outgoing: false,
+        peerAddress: { host, port: this.nextEphemeral++ },
+      });
     });
     return ext;
   }
@@ -423,7 +438,11 @@ export class Simulator {
    * Like connectExternal, but the node accepts at once and `feed` hands bytes straight to
    * its engine (no latency): for feeding many lines quickly. The node's replies go to the peer.
    */
-  acceptExternalNow(nodeName: string, peerName: string, host: string): ExternalPeer & { feed(b: Uint8Array): void } {
+  acceptExternalNow(
+    nodeName: string,
+    peerName: string,
+    host: string,
+  ): ExternalPeer & { feed(b: Uint8Array): void } {
     const node = this.nodes.get(nodeName)!;
     const ext = new ExternalPeer(this, peerName);
     const mine = this.endpoint(this.nextConnId++, ext);
@@ -493,7 +512,12 @@ export class Simulator {
       this.lastMetaAt = this.now;
       this.metaBytes += total;
       if (this.observe !== undefined) {
-        ep.observer ??= new StreamObserver(this.nameOf(ep), this.nameOf(peer), this.observe.onLine, this.observe.onPacket);
+        ep.observer ??= new StreamObserver(
+          this.nameOf(ep),
+          this.nameOf(peer),
+          this.observe.onLine,
+          this.observe.onPacket,
+        );
         ep.observer.feed(all);
       }
       this.deliver(peer, all);

@@ -9,12 +9,27 @@ import { compareSubnets, formatSubnet } from "../subnet/subnet_text.ts";
 import type { Subnet } from "../subnet/subnet.ts";
 import { OPTION_CLAMP_MSS, OPTION_INDIRECT, OPTION_TCPONLY, RequestCode } from "../meta/requests.ts";
 import type { EngineConfig } from "./config.ts";
-import { addrKey, type ConnId, type Effects, type LogFields, type LogLevelValue, type RandomSource } from "./effects.ts";
+import {
+  addrKey,
+  type ConnId,
+  type Effects,
+  type LogFields,
+  type LogLevelValue,
+  type RandomSource,
+} from "./effects.ts";
 import { LogLevel } from "./effects.ts";
 import { latin1ToBytes } from "./framing.ts";
 import { bfs, mstEdges } from "./routes.ts";
 import { SubnetIndex } from "./lookup.ts";
-import { byName, type Connection, type EdgeRec, newNode, type NodeRec, type Outgoing, type SubnetRec } from "./world.ts";
+import {
+  byName,
+  type Connection,
+  type EdgeRec,
+  newNode,
+  type NodeRec,
+  type Outgoing,
+  type SubnetRec,
+} from "./world.ts";
 import { formatRequestLine } from "./wire.ts";
 import { pmtuReset } from "./auth/legacy_pmtu.ts";
 
@@ -45,6 +60,7 @@ export class NodeCore {
   metaMessagesSent = 0;
   readonly subnetIndex = new SubnetIndex();
   private graphDirty = false;
+  private bfsGeneration = 0;
   private mstDirty = true;
   private mstConns = new Set<Connection>();
   now = 0;
@@ -112,7 +128,9 @@ export class NodeCore {
   private sendEncoded(c: Connection, line: string, bytes: Uint8Array): void {
     if (c.phase === "closed") return;
     this.metaMessagesSent++;
-    if (this.config.debugLevel >= LogLevel.meta) this.log(LogLevel.meta, "Sending request", { to: c.name, line });
+    if (this.config.debugLevel >= LogLevel.meta) {
+      this.log(LogLevel.meta, "Sending request", { to: c.name, line });
+    }
     this.fx.sendMeta(c.id, c.auth.seal(bytes));
   }
 
@@ -126,7 +144,9 @@ export class NodeCore {
   broadcastLine(line: string, except?: Connection): void {
     let bytes: Uint8Array | undefined;
     for (const c of this.conns.values()) {
-      if (c.phase === "active" && c !== except) this.sendEncoded(c, line, bytes ??= latin1ToBytes(line + "\n"));
+      if (c.phase === "active" && c !== except) {
+        this.sendEncoded(c, line, bytes ??= latin1ToBytes(line + "\n"));
+      }
     }
   }
 
@@ -180,18 +200,19 @@ export class NodeCore {
     return this.nodeOrder;
   }
 
+  /** Adds (or replaces) an edge. The graph only uses edges whose reverse exists, so only then is it dirty. */
   addEdge(e: EdgeRec): void {
     e.from.edges.set(e.to.name, e);
     delete e.from.edgeOrder;
-    this.graph();
+    if (e.to.edges.has(e.from.name)) this.graph();
   }
 
   delEdge(e: EdgeRec): void {
     if (e.from.edges.get(e.to.name) === e) {
       e.from.edges.delete(e.to.name);
       delete e.from.edgeOrder;
+      if (e.to.edges.has(e.from.name)) this.graph();
     }
-    this.graph();
   }
 
   addEdgeLine(e: EdgeRec): string {
@@ -236,12 +257,14 @@ export class NodeCore {
   flushGraph(): void {
     if (!this.graphDirty) return;
     this.graphDirty = false;
-    const marks = bfs(this.myself);
+    const gen = ++this.bfsGeneration;
+    bfs(this.myself, gen);
     const changed: NodeRec[] = [];
     for (const n of this.nodes.values()) {
       if (n === this.myself) continue;
-      const m = marks.get(n);
-      if (m !== undefined) {
+      const m = n.mark;
+      const visited = m.gen === gen;
+      if (visited) {
         n.nexthop = m.nexthop!;
         n.via = m.via!;
         n.distance = m.distance;
@@ -252,7 +275,7 @@ export class NodeCore {
           if (n.udp === undefined) this.learnUdpFromEdge(n, m.prevedge);
         }
       }
-      if ((m !== undefined) !== n.reachable) changed.push(n);
+      if (visited !== n.reachable) changed.push(n);
     }
     changed.sort((a, b) => byName(a.name, b.name));
     for (const n of changed) this.reachabilityChanged(n);
@@ -266,7 +289,9 @@ export class NodeCore {
 
   /** Sets or clears a node's UDP address and the address index. */
   setUdp(n: NodeRec, addr: { host: string; port: number } | undefined): void {
-    if (n.udp !== undefined && this.nodeByUdp.get(addrKey(n.udp)) === n) this.nodeByUdp.delete(addrKey(n.udp));
+    if (n.udp !== undefined && this.nodeByUdp.get(addrKey(n.udp)) === n) {
+      this.nodeByUdp.delete(addrKey(n.udp));
+    }
     if (addr === undefined) {
       delete n.udp;
       return;
@@ -277,7 +302,9 @@ export class NodeCore {
 
   private reachabilityChanged(n: NodeRec): void {
     n.reachable = !n.reachable;
-    this.log(LogLevel.traffic, n.reachable ? "Node became reachable" : "Node became unreachable", { node: n.name });
+    this.log(LogLevel.traffic, n.reachable ? "Node became reachable" : "Node became unreachable", {
+      node: n.name,
+    });
     n.validKey = false;
     n.waitingForKey = false;
     const event = n.reachable ? "up" : "down";
@@ -367,7 +394,9 @@ export class NodeCore {
     this.fx.close(c.id);
     if (c.node !== undefined && c.node.conn === c) delete c.node.conn;
     if (c.edge !== undefined) {
-      if (report && !this.config.tunnelServer) this.broadcastLine(this.delEdgeLine(c.edge.from.name, c.edge.to.name));
+      if (report && !this.config.tunnelServer) {
+        this.broadcastLine(this.delEdgeLine(c.edge.from.name, c.edge.to.name));
+      }
       this.delEdge(c.edge);
       delete c.edge;
       if (report && c.node !== undefined) {

@@ -24,4 +24,9 @@ export function refused(reason: string): Outcome {
 }
 
 /** A request handler: `line` is the received line without `\n`, for byte-identical forwarding. */
-export type Handler<R extends Request = Request> = (core: NodeCore, c: Connection, req: R, line: string) => Outcome;
+export type Handler<R extends Request = Request> = (
+  core: NodeCore,
+  c: Connection,
+  req: R,
+  line: string,
+) => Outcome;

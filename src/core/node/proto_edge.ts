@@ -29,12 +29,16 @@ export const handleAddEdge: Handler<AddEdge> = (core, c, req, line) => {
   const options = req.options >>> 0;
   const existing = from.edges.get(to.name);
   if (existing !== undefined) {
-    if (existing.weight === req.weight && existing.options === options && existing.address === req.address &&
-      existing.port === req.port) {
+    if (
+      existing.weight === req.weight && existing.options === options && existing.address === req.address &&
+      existing.port === req.port
+    ) {
       return ignored("identical edge already known");
     }
     if (from === core.myself) {
-      core.log(LogLevel.requests, "Got ADD_EDGE for ourself which does not match existing entry", { from: c.name });
+      core.log(LogLevel.requests, "Got ADD_EDGE for ourself which does not match existing entry", {
+        from: c.name,
+      });
       core.sendLine(c, core.addEdgeLine(existing));
       return OK;
     }

@@ -35,7 +35,9 @@ export const handleAddSubnet: Handler<SubnetReq> = (core, c, req, line) => {
     core.broadcastLine(line, c);
     return ignored("StrictSubnets: unauthorized ADD_SUBNET forwarded, not added");
   }
-  if (owner.subnets.size >= core.config.maxSubnetsPerNode) return ignored("subnet limit for this node reached");
+  if (owner.subnets.size >= core.config.maxSubnetsPerNode) {
+    return ignored("subnet limit for this node reached");
+  }
   const s = core.newSubnet(owner, req.subnet);
   owner.subnets.set(text, s);
   core.subnetsChanged();

@@ -87,7 +87,9 @@ function dispatch(core: NodeCore, c: Connection, line: string, code: number): Ou
   if (core.config.debugLevel >= LogLevel.meta) core.log(LogLevel.meta, "Got request", { from: c.name, line });
   const entry = code >= 0 ? REQUEST_TABLE[code] : undefined;
   if (entry?.handler === undefined) return refused(`unknown request code ${code < 0 ? "(none)" : code}`);
-  if (c.allow !== "all" && c.allow !== code) return refused(`unauthorized request ${entry.name} during authentication`);
+  if (c.allow !== "all" && c.allow !== code) {
+    return refused(`unauthorized request ${entry.name} during authentication`);
+  }
   if (c.allow === "all" && code <= RequestCode.ACK) return refused(`${entry.name} on an active connection`);
   // A flooded line seen before was valid when first seen: skip parsing it again.
   if (FLOODED.has(code) && core.seen.has(line)) return { kind: "ignored", reason: "already seen" };

@@ -7,9 +7,9 @@
 import { OPTION_INDIRECT } from "../meta/requests.ts";
 import { byName, type EdgeRec, type NodeRec } from "./world.ts";
 
-/** One node's BFS result, before it is committed to the record. */
+/** One node's BFS result, kept on the node record and valid when `gen` is the current run. */
 export interface BfsMark {
-  visited: boolean;
+  gen: number;
   indirect: boolean;
   nexthop?: NodeRec;
   via?: NodeRec;
@@ -29,33 +29,41 @@ export function sortedEdges(n: NodeRec): EdgeRec[] {
 /**
  * tinc's sssp_bfs: start at myself; for each queued node take its edges in name order; a
  * node first reached indirectly may later be upgraded to direct, keeping its first nexthop.
- * @returns marks for every visited node (unvisited nodes are absent)
+ * Results go to each visited node's `mark`, stamped with `gen` (unvisited nodes keep an older
+ * stamp), so that a run allocates nothing per node.
  */
-export function bfs(myself: NodeRec): Map<NodeRec, BfsMark> {
-  const marks = new Map<NodeRec, BfsMark>();
-  marks.set(myself, { visited: true, indirect: false, nexthop: myself, via: myself, distance: 0 });
+export function bfs(myself: NodeRec, gen: number): void {
+  const me = myself.mark;
+  me.gen = gen;
+  me.indirect = false;
+  me.nexthop = myself;
+  me.via = myself;
+  delete me.prevedge;
+  me.distance = 0;
   const queue: NodeRec[] = [myself];
   for (let head = 0; head < queue.length; head++) {
     const n = queue[head]!;
-    const nm = marks.get(n)!;
-    for (const e of sortedEdges(n)) {
-      if (e.to.edges.get(n.name) === undefined) continue;
+    const nm = n.mark;
+    const edges = sortedEdges(n);
+    for (let i = 0; i < edges.length; i++) {
+      const e = edges[i]!;
+      const x = e.to;
+      if (!x.edges.has(n.name)) continue;
       const indirect = nm.indirect || (e.options & OPTION_INDIRECT) !== 0;
-      let xm = marks.get(e.to);
-      if (xm !== undefined && (!xm.indirect || indirect)) continue;
-      if (xm === undefined) {
-        xm = { visited: true, indirect, distance: nm.distance + 1 };
-        xm.nexthop = n === myself ? e.to : nm.nexthop!;
-        marks.set(e.to, xm);
+      const xm = x.mark;
+      const visited = xm.gen === gen;
+      if (visited && (!xm.indirect || indirect)) continue;
+      if (!visited) {
+        xm.gen = gen;
+        xm.nexthop = n === myself ? x : nm.nexthop!;
       }
       xm.indirect = indirect;
       xm.prevedge = e;
-      xm.via = indirect ? nm.via! : e.to;
+      xm.via = indirect ? nm.via! : x;
       xm.distance = nm.distance + 1;
-      queue.push(e.to);
+      queue.push(x);
     }
   }
-  return marks;
 }
 
 /** The broadcast tree's ordering: (weight, from, to), names by strcmp. */

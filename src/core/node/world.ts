@@ -9,6 +9,7 @@ import type { RequestCode } from "../meta/requests.ts";
 import type { ConnId, SockAddr } from "./effects.ts";
 import type { Authenticator } from "./auth/authenticator.ts";
 import type { LineFramer } from "./framing.ts";
+import type { BfsMark } from "./routes.ts";
 import type { LegacyPacketCodec } from "../crypto/legacy/packet.ts";
 import type { LegacyReplayWindow } from "../crypto/legacy/replay_window.ts";
 
@@ -43,7 +44,8 @@ export interface NodeRec {
   subnets: Map<string, SubnetRec>;
   /** The active meta connection to this node, if directly connected. */
   conn?: Connection;
-  // Derived by graph.ts:
+  // Derived by the graph (routes.ts, core.ts flushGraph):
+  mark: BfsMark;
   reachable: boolean;
   nexthop?: NodeRec;
   via?: NodeRec;
@@ -122,6 +124,7 @@ export function newNode(name: string): NodeRec {
     name,
     edges: new Map(),
     subnets: new Map(),
+    mark: { gen: 0, indirect: false, distance: 0 },
     reachable: false,
     distance: 0,
     indirect: false,

@@ -14,7 +14,11 @@ export class BypassAuthenticator implements Authenticator {
   }
 
   handle(request: Request): AuthStep {
-    return { send: [], expect: RequestCode.ACK, refuse: `request ${request.code} has no place without security` };
+    return {
+      send: [],
+      expect: RequestCode.ACK,
+      refuse: `request ${request.code} has no place without security`,
+    };
   }
 
   seal(bytes: Uint8Array): Uint8Array {
