@@ -4,79 +4,22 @@
 // that tincd sent: ID, METAKEY, then the CFB-encrypted CHALLENGE and CHAL_REPLY. It must also
 // accept the peer's real METAKEY, CHALLENGE, CHAL_REPLY and ACK and activate the connection.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { metaStreamFromSecret } from "../../src/core/crypto/legacy/mod.ts";
 import { Engine } from "../../src/core/node/engine.ts";
-import { type HostConfig, withDefaults } from "../../src/core/node/config.ts";
-import type { Effects, RandomSource } from "../../src/core/node/effects.ts";
-import { parseSubnet } from "../../src/core/subnet/subnet_text.ts";
-import type { Subnet } from "../../src/core/subnet/subnet.ts";
-import { hexBytes, LEGACY_FIXTURE } from "./legacy_net.ts";
-import { SeededRandom } from "./rng.ts";
+import { withDefaults } from "../../src/core/node/config.ts";
+import type { Effects } from "../../src/core/node/effects.ts";
+import {
+  fixtureText,
+  hostEntry,
+  type Name,
+  plainLines,
+  prefixLength,
+  recordedChallenge,
+  recordedSecret,
+  ReplayRandom,
+  stream,
+} from "./legacy_fixture.ts";
 import fc from "fast-check";
-
-type Name = "alice" | "bob";
-
-function fixtureText(...path: string[]): string {
-  return readFileSync(join(LEGACY_FIXTURE, ...path), "utf8");
-}
-
-/** The recorded stream one side sent, as bytes. */
-function stream(from: Name): Uint8Array {
-  return hexBytes(fixtureText(from === "alice" ? "alice-to-bob.hex" : "bob-to-alice.hex"));
-}
-
-/** The decrypted request lines one side sent (annotation lines dropped). */
-function plainLines(from: Name): string[] {
-  const file = from === "alice" ? "decrypted-alice-to-bob.txt" : "decrypted-bob-to-alice.txt";
-  return fixtureText(file).split("\n").filter((l) => !l.startsWith("#"));
-}
-
-/** Bytes of the first `count` lines of a side's stream (CFB keeps lengths). */
-function prefixLength(from: Name, count: number): number {
-  return plainLines(from).slice(0, count).reduce((n, l) => n + l.length + 1, 0);
-}
-
-/** The METAKEY plaintext S that `from` drew, from meta-keys.txt. */
-function recordedSecret(from: Name): Uint8Array {
-  const text = fixtureText("meta-keys.txt");
-  const section = text.slice(text.indexOf(`${from} -> `));
-  const m = /S \(256 bytes, raw RSA output\) = ([0-9a-f]+)/.exec(section);
-  if (!m) throw new Error("no S in meta-keys.txt");
-  return hexBytes(m[1]!);
-}
-
-/** The challenge `from` sent (its `2 HEX` line). */
-function recordedChallenge(from: Name): Uint8Array {
-  const line = plainLines(from).find((l) => l.startsWith("2 "))!;
-  return hexBytes(line.slice(2));
-}
-
-/** Hands out recorded bytes first (big-endian per 32-bit draw), then seeded noise. */
-class ReplayRandom implements RandomSource {
-  private pos = 0;
-  private readonly rest = new SeededRandom(99);
-  constructor(private readonly bytes: Uint8Array) {}
-  nextU32(): number {
-    if (this.pos + 4 > this.bytes.length) return this.rest.nextU32();
-    const b = this.bytes;
-    const p = this.pos;
-    this.pos += 4;
-    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-  }
-}
-
-function hostEntry(me: Name, host: Name): HostConfig {
-  const text = fixtureText("config", me, "hosts", host);
-  const subnets: Subnet[] = [];
-  for (const m of text.matchAll(/^Subnet = (\S+)$/gm)) {
-    const s = parseSubnet(m[1]!);
-    if (s.ok) subnets.push(s.value);
-  }
-  const address = /^Address = (\S+)$/m.exec(text)![1]!;
-  return { addresses: [{ host: address, port: 655 }], subnets, publicKeyPem: text };
-}
 
 interface Replayed {
   sent: Uint8Array;
