@@ -191,7 +191,7 @@ export function decryptedDatagrams(): DecryptedDatagram[] {
       out.push(current);
       continue;
     }
-    const h = /^  [0-9a-f]{4}  ((?:[0-9a-f]{2} ?)+)/.exec(line);
+    const h = /^ {2}[0-9a-f]{4} {2}((?:[0-9a-f]{2} ?)+)/.exec(line);
     if (h && current?.kind === "data") hex += h[1]!.replace(/ /g, "");
   }
   flush();
