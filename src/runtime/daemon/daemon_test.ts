@@ -1,0 +1,126 @@
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Daemon, DaemonStartError } from "./daemon.ts";
+import { formatLogLine, type LogSink } from "./log_sink.ts";
+
+/** Two tinct daemons in this process on loopback, without a device (DeviceType = dummy). */
+function node(
+  base: string,
+  name: string,
+  port: number,
+  peers: Record<string, number>,
+  connectTo: string[],
+): string {
+  const dir = join(base, name);
+  mkdirSync(join(dir, "hosts"), { recursive: true });
+  writeFileSync(
+    join(dir, "tinc.conf"),
+    [
+      `Name = ${name}`,
+      "DeviceType = dummy",
+      "AddressFamily = ipv4",
+      ...connectTo.map((c) => `ConnectTo = ${c}`),
+    ]
+      .join("\n") + "\n",
+  );
+  for (const [peer, p] of Object.entries(peers)) {
+    const subnet = peer === "alpha" ? "10.9.0.1/32" : "10.9.0.2/32";
+    writeFileSync(
+      join(dir, "hosts", peer),
+      `Address = 127.0.0.1\nPort = ${p}\nSubnet = ${subnet}\nCipher = none\nDigest = none\nMACLength = 0\n`,
+    );
+  }
+  for (const script of ["tinc-up", "tinc-down", "host-up", "host-down"]) {
+    writeFileSync(join(dir, script), `#!/bin/sh\necho "${script} $NODE" >> ${join(dir, "scripts.log")}\n`);
+    chmodSync(join(dir, script), 0o755);
+  }
+  return dir;
+}
+
+function memoryLog(): LogSink & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, line: (m, f) => void lines.push(formatLogLine(m, f)) };
+}
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}
+
+describe("Daemon (in process, loopback, no device)", () => {
+  test("log lines carry their fields", () => {
+    expect(formatLogLine("Closing connection", { peer: "bob", conn: 3, skip: undefined })).toBe(
+      "Closing connection (peer=bob, conn=3)",
+    );
+    expect(formatLogLine("Ready")).toBe("Ready");
+  });
+
+  test("two daemons connect, learn each other's subnets, reload and stop with their scripts", async () => {
+    const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
+    const pa = 30000 + (process.pid % 15000) * 2;
+    const peers = { alpha: pa, beta: pa + 1 };
+    const dirA = node(base, "alpha", pa, peers, []);
+    const dirB = node(base, "beta", pa + 1, peers, ["alpha"]);
+    const logA = memoryLog();
+    const logB = memoryLog();
+    const common = { netname: null, debugLevel: 1, bypassSecurity: true, commandLine: [] };
+    const a = await Daemon.start({ ...common, confbase: dirA, log: logA });
+    const b = await Daemon.start({ ...common, confbase: dirB, log: logB });
+    try {
+      await until(
+        "beta reachable from alpha",
+        () => a.view().nodes.some((n) => n.name === "beta" && n.reachable),
+      );
+      expect(a.view().subnets).toContainEqual({ owner: "beta", subnet: "10.9.0.2/32#10" });
+      expect(b.view().connections.map((c) => [c.name, c.phase, c.outgoing])).toEqual([[
+        "alpha",
+        "active",
+        true,
+      ]]);
+      expect(logA.lines).toContain("Ready");
+
+      // A reload with a broken file keeps everything as it was.
+      writeFileSync(join(dirB, "tinc.conf"), "Name = beta\nDeviceType = sideways\n");
+      b.reload();
+      expect(logB.lines.some((l) => l.startsWith("Unable to reread configuration") && l.includes("line 2")))
+        .toBe(true);
+      expect(b.view().connections[0]?.phase).toBe("active");
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+    expect(await a.stopped).toBe(0);
+    await until(
+      "alpha saw beta go",
+      () => readFileSync(join(dirA, "scripts.log"), "utf8").includes("host-down beta"),
+    );
+    expect(readFileSync(join(dirB, "scripts.log"), "utf8")).toBe(
+      "tinc-up \nhost-up alpha\nhost-down alpha\ntinc-down \n",
+    );
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  test("start-up without --bypass-security or with a busy port fails with the reason", async () => {
+    const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
+    const port = 30001 + (process.pid % 15000) * 2;
+    const dir = node(base, "alpha", port, { alpha: port }, []);
+    const common = { netname: null, debugLevel: 0, commandLine: [], log: memoryLog() };
+    await expect(Daemon.start({ ...common, confbase: dir, bypassSecurity: false })).rejects.toThrow(
+      DaemonStartError,
+    );
+    const first = await Daemon.start({ ...common, confbase: dir, bypassSecurity: true });
+    try {
+      await expect(Daemon.start({ ...common, confbase: dir, bypassSecurity: true })).rejects.toThrow(
+        `${port}`,
+      );
+    } finally {
+      await first.stop();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, test } from "bun:test";
+import type { SockAddr } from "../../core/node/effects.ts";
+import { type MetaEvents, MetaNet, unmapAddress } from "./meta_net.ts";
+
+interface Recorder extends MetaEvents {
+  log: string[];
+  bytes: Map<number, Uint8Array[]>;
+}
+
+function recorder(): Recorder {
+  const log: string[] = [];
+  const bytes = new Map<number, Uint8Array[]>();
+  return {
+    log,
+    bytes,
+    accepted: (id: number, peer: SockAddr) => void log.push(`accepted ${id} ${peer.host}`),
+    connected: (id: number, peer: SockAddr) => void log.push(`connected ${id} ${peer.host}:${peer.port}`),
+    data: (id: number, b: Uint8Array) => {
+      const list = bytes.get(id) ?? [];
+      list.push(b.slice());
+      bytes.set(id, list);
+    },
+    closed: (id: number, reason: string) => void log.push(`closed ${id} ${reason}`),
+  };
+}
+
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+function total(list: Uint8Array[] | undefined): Uint8Array {
+  const out = new Uint8Array((list ?? []).reduce((n, b) => n + b.length, 0));
+  let o = 0;
+  for (const b of list ?? []) {
+    out.set(b, o);
+    o += b.length;
+  }
+  return out;
+}
+
+describe("MetaNet", () => {
+  test("IPv4-mapped addresses are unmapped; others are kept", () => {
+    expect(unmapAddress("::ffff:10.1.2.3")).toBe("10.1.2.3");
+    expect(unmapAddress("::FFFF:192.0.2.1")).toBe("192.0.2.1");
+    expect(unmapAddress("fd00::1")).toBe("fd00::1");
+    expect(unmapAddress("10.0.0.1")).toBe("10.0.0.1");
+  });
+
+  test("accept, connect, 8 MiB in order through partial writes, close reported once", async () => {
+    const server = recorder();
+    const client = recorder();
+    const a = new MetaNet(server);
+    const b = new MetaNet(client);
+    try {
+      const port = a.listen("127.0.0.1", 0);
+      const id = b.connect({ host: "127.0.0.1", port }, 2000);
+      await until("both ends up", () => client.log.length === 1 && server.log.length === 1);
+      expect(client.log).toEqual([`connected ${id} 127.0.0.1:${port}`]);
+      expect(server.log[0]).toStartWith("accepted ");
+      const serverId = Number(server.log[0]!.split(" ")[1]);
+      const payload = new Uint8Array(8 * 1024 * 1024);
+      for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + (i >> 11)) & 0xff;
+      for (let off = 0; off < payload.length; off += 65536) b.send(id, payload.subarray(off, off + 65536));
+      await until("all bytes", () => total(server.bytes.get(serverId)).length === payload.length, 10_000);
+      expect(Buffer.compare(total(server.bytes.get(serverId)), payload)).toBe(0);
+      a.close(serverId);
+      await until("client sees the close", () => client.log.length === 2);
+      expect(client.log[1]).toStartWith(`closed ${id}`);
+      expect(server.log.length).toBe(1);
+    } finally {
+      a.closeAll();
+      b.closeAll();
+    }
+  });
+
+  test("a refused dial is reported as closed", async () => {
+    const probe = new MetaNet(recorder());
+    const port = probe.listen("127.0.0.1", 0);
+    probe.closeAll();
+    const client = recorder();
+    const b = new MetaNet(client);
+    const id = b.connect({ host: "127.0.0.1", port }, 2000);
+    await until("failure", () => client.log.length === 1);
+    expect(client.log[0]).toStartWith(`closed ${id}`);
+    b.closeAll();
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, test } from "bun:test";
+import type { SockAddr } from "../../core/node/effects.ts";
+import { networkInterfaces } from "node:os";
+import { UdpNet } from "./udp_net.ts";
+
+/** CI containers may run without IPv6 on loopback; the IPv6 half is checked where it exists. */
+const hasIpv6Loopback = Object.values(networkInterfaces()).some((list) =>
+  (list ?? []).some((a) => a.address === "::1")
+);
+
+async function until(what: string, check: () => boolean, ms = 3000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+describe("UdpNet", () => {
+  test("one port carries IPv4 and IPv6; senders appear unmapped with the tinc port", async () => {
+    const base = 20000 + (process.pid % 20000);
+    const got: Array<{ from: SockAddr; text: string }> = [];
+    const a = await UdpNet.open(
+      base,
+      "any",
+      (from, b) => got.push({ from, text: new TextDecoder().decode(b) }),
+    );
+    const b = await UdpNet.open(base + 1, "any", () => {});
+    try {
+      b.send({ host: "127.0.0.1", port: base }, new TextEncoder().encode("v4"));
+      if (hasIpv6Loopback) b.send({ host: "::1", port: base }, new TextEncoder().encode("v6"));
+      const expected = hasIpv6Loopback ? 2 : 1;
+      await until("the datagrams", () => got.length === expected);
+      const byText = new Map(got.map((g) => [g.text, g.from]));
+      expect(byText.get("v4")).toEqual({ host: "127.0.0.1", port: base + 1 });
+      if (hasIpv6Loopback) expect(byText.get("v6")).toEqual({ host: "::1", port: base + 1 });
+      expect(b.sendFailures).toBe(0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test("a port in use is refused with the address in the message", async () => {
+    const base = 20000 + ((process.pid + 7) % 20000);
+    const a = await UdpNet.open(base, "ipv4", () => {});
+    try {
+      await expect(UdpNet.open(base, "ipv4", () => {})).rejects.toThrow(`0.0.0.0:${base}`);
+    } finally {
+      a.close();
+    }
+  });
+});
