@@ -1,9 +1,10 @@
-// The engine as bob against everything tincd 1.0.36's alice sent in the capture, up to the first
-// key expiry: the handshake, her graph and key lines, three frames over TCP, then every UDP
-// datagram under the first packet key. Its random source hands out the secrets the real bob drew
-// (METAKEY S, challenge, then the first packet key), so alice's recorded datagrams are valid for
-// it. It must deliver her data frames to the TUN byte for byte and echo her probe requests in
-// tinc's format under the key she gave.
+// The engine as bob against everything tincd 1.0.36's alice sent in the capture: the handshake,
+// her graph and key lines, three frames over TCP, every UDP datagram under bob's first packet
+// key, then bob's KeyExpire (KeyExpire = 15 as in the fixture) and every datagram under his
+// second key. Its random source hands out what the real bob drew (METAKEY S, challenge, packet
+// keys, the KEY_CHANGED nonce), so alice's recorded datagrams are valid for it. It must deliver
+// her data frames to the TUN byte for byte, echo her probe requests in tinc's format under the
+// key she gave last, and send the very key lines the real bob sent.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createLegacyPacketContext, metaStreamFromSecret } from "../../src/core/crypto/legacy/mod.ts";
 import { hexBytes } from "./legacy_net.ts";
@@ -29,6 +30,8 @@ interface Run {
   udp: Array<{ to: SockAddr; bytes: Uint8Array }>;
   meta: Uint8Array[];
   logs: string[];
+  /** Counts of TUN writes and UDP sends when bob's keys expired. */
+  atExpiry: { tun: number; udp: number };
 }
 
 /** The key line one side sent: `16 FROM TO KEYHEX ...`, the n-th of them. */
@@ -40,7 +43,14 @@ function ansKeyHex(from: "alice" | "bob", n: number): string {
 }
 
 function run(): Run {
-  const out: Run = { engine: undefined as unknown as Engine, tun: [], udp: [], meta: [], logs: [] };
+  const out: Run = {
+    engine: undefined as unknown as Engine,
+    tun: [],
+    udp: [],
+    meta: [],
+    logs: [],
+    atExpiry: { tun: 0, udp: 0 },
+  };
   const effects: Effects = {
     sendMeta: (_c, bytes) => out.meta.push(bytes.slice()),
     connect: () => 1,
@@ -63,6 +73,8 @@ function run(): Run {
     bypassSecurity: false,
     privateKeyPem: fixtureText("config", "bob", "rsa_key.priv"),
     debugLevel: 3,
+    pingInterval: 10,
+    keyExpire: 15,
   });
   const engine = new Engine(config, effects, random);
   out.engine = engine;
@@ -82,22 +94,35 @@ function run(): Run {
   const decrypted = decryptedDatagrams();
   const captured = capturedDatagrams();
   expect(captured.length).toBe(decrypted.length);
-  captured.forEach((d, i) => {
-    const info = decrypted[i]!;
-    if (info.from !== "alice" || info.key !== 0) return;
-    engine.onUdp(5 + Math.round(d.time * 1000), { host: d.src, port: d.srcPort }, d.payload);
-  });
+  const replayUdp = (key: number): void => {
+    captured.forEach((d, i) => {
+      const info = decrypted[i]!;
+      if (info.from !== "alice" || info.key !== key) return;
+      engine.onUdp(5 + Math.round(d.time * 1000), { host: d.src, port: d.srcPort }, d.payload);
+    });
+  };
+  replayUdp(0);
+  // KeyExpire: bob's KEY_CHANGED nonce, then his second key.
+  out.atExpiry = { tun: out.tun.length, udp: out.udp.length };
+  const keyChanged = streamItems("bob").find((i) => i.kind === "line" && i.text.startsWith("14 "));
+  const nonce = keyChanged?.kind === "line" ? keyChanged.text.split(" ")[1]! : "0";
+  random.load(hexBytes(nonce.padStart(8, "0") + ansKeyHex("bob", 1)));
+  engine.onTimer(15_005);
+  // The rest of alice's stream (PING/PONG, her KEY_CHANGED and third key), then her datagrams.
+  engine.onMetaData(15_006, 1, bytes.subarray(itemOffset(items, afterPackets)));
+  replayUdp(1);
   return out;
 }
 
 describe("the engine as bob against the capture of tincd's alice", () => {
   let r: Run;
   const mine = decryptedDatagrams().filter((d) => d.from === "alice" && d.key === 0);
+  const later = decryptedDatagrams().filter((d) => d.from === "alice" && d.key === 1);
   beforeAll(() => {
     r = run();
   });
 
-  test("bob's key goes out as the real bob sent it", () => {
+  test("bob's keys and KEY_CHANGED go out as the real bob sent them", () => {
     const clear = streamItems("bob").slice(0, 2).reduce((n, i) => n + (i.kind === "line" ? i.bytes : 0), 0);
     const all = new Uint8Array(r.meta.reduce((n, c) => n + c.length, 0));
     let off = 0;
@@ -108,9 +133,10 @@ describe("the engine as bob against the capture of tincd's alice", () => {
     const s = metaStreamFromSecret(recordedSecret("bob"), 429, "decrypt");
     if (!s.ok) throw new Error(s.reason);
     const lines = new TextDecoder("latin1").decode(s.value.update(all.subarray(clear))).split("\n");
-    const sent = lines.find((l) => l.startsWith("16 bob alice "));
-    const recorded = streamItems("bob").find((i) => i.kind === "line" && i.text.startsWith("16 bob alice "));
-    expect(sent).toBe(recorded?.kind === "line" ? recorded.text : "missing");
+    const keyLines = (list: string[]) => list.filter((l) => /^(14|16) /.test(l));
+    const recorded = streamItems("bob").flatMap((i) => (i.kind === "line" ? [i.text] : []));
+    expect(keyLines(lines)).toEqual(keyLines(recorded));
+    expect(keyLines(lines).length).toBe(3);
   });
 
   test("the three frames that came over TCP reach the TUN", () => {
@@ -123,14 +149,14 @@ describe("the engine as bob against the capture of tincd's alice", () => {
   test("every data frame alice sent over UDP reaches the TUN byte for byte", () => {
     const want = mine.filter((d) => d.kind === "data").map((d) => Buffer.from(d.frame!).toString("hex"));
     expect(want.length).toBeGreaterThan(3);
-    expect(r.tun.slice(3).map((f) => Buffer.from(f).toString("hex"))).toEqual(want);
+    expect(r.tun.slice(3, r.atExpiry.tun).map((f) => Buffer.from(f).toString("hex"))).toEqual(want);
     expect(r.engine.dropCounts()).toEqual({});
   });
 
   test("every probe request is echoed to alice's address, sealed with the key she gave", () => {
     const requests = mine.filter((d) => d.kind === "probe request");
     expect(requests.length).toBeGreaterThan(5);
-    expect(r.udp.length).toBe(requests.length);
+    expect(r.atExpiry.udp).toBe(requests.length);
     // alice's second ANS_KEY replaced her first: bob seals with it.
     const codec = createLegacyPacketContext({
       cipherNid: 427,
@@ -139,7 +165,7 @@ describe("the engine as bob against the capture of tincd's alice", () => {
       keyMaterial: hexBytes(ansKeyHex("alice", 1)),
     });
     if (!codec.ok) throw new Error(codec.reason);
-    r.udp.forEach((u, i) => {
+    r.udp.slice(0, r.atExpiry.udp).forEach((u, i) => {
       expect(u.to).toEqual({ host: "10.60.0.1", port: 655 });
       const opened = codec.value.open(u.bytes);
       if (!opened.ok) throw new Error(`echo ${i}: ${opened.reason}`);
@@ -147,5 +173,32 @@ describe("the engine as bob against the capture of tincd's alice", () => {
       expect(opened.frame.length).toBe(requests[i]!.frameLength);
       expect([opened.frame[0], opened.frame[12], opened.frame[13]]).toEqual([1, 0, 0]);
     });
+  });
+
+  test("after bob's KeyExpire: alice's datagrams under his second key are accepted and echoed", () => {
+    const want = later.filter((d) => d.kind === "data").map((d) => Buffer.from(d.frame!).toString("hex"));
+    expect(want.length).toBe(2);
+    expect(r.tun.slice(r.atExpiry.tun).map((f) => Buffer.from(f).toString("hex"))).toEqual(want);
+    const requests = later.filter((d) => d.kind === "probe request");
+    const echoes = r.udp.slice(r.atExpiry.udp);
+    expect(echoes.length).toBe(requests.length);
+    // alice's third ANS_KEY (after her own KEY_CHANGED) is the one bob seals with now.
+    const codec = createLegacyPacketContext({
+      cipherNid: 427,
+      digestNid: 672,
+      macLength: 4,
+      keyMaterial: hexBytes(ansKeyHex("alice", 2)),
+    });
+    if (!codec.ok) throw new Error(codec.reason);
+    echoes.forEach((u, i) => {
+      const opened = codec.value.open(u.bytes);
+      if (!opened.ok) throw new Error(`echo ${i}: ${opened.reason}`);
+      expect([opened.seqno, opened.frame.length, opened.frame[0]]).toEqual([
+        i + 1,
+        requests[i]!.frameLength,
+        1,
+      ]);
+    });
+    expect(r.engine.dropCounts()).toEqual({});
   });
 });
