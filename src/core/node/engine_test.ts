@@ -1,0 +1,310 @@
+// One engine driven by hand through its inputs: the ID/ACK gate, and every contradiction and
+// dedup bullet of tinc's edge and subnet handlers, checked on the lines the engine sends.
+import { describe, expect, test } from "bun:test";
+import { Engine } from "./engine.ts";
+import { type HostConfig, withDefaults } from "./config.ts";
+import type { Effects, SockAddr } from "./effects.ts";
+import type { Subnet } from "../subnet/subnet.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function v4(a: number, b: number, c: number, d: number, prefix: number): Subnet {
+  return { kind: "ipv4", address: Uint8Array.of(a, b, c, d), prefix, weight: 10 };
+}
+
+interface Harness {
+  engine: Engine;
+  sent: Map<number, string[]>;
+  closed: number[];
+  scripts: Array<{ name: string; env: Record<string, string> }>;
+  udp: Array<{ to: SockAddr; bytes: Uint8Array }>;
+  tun: Uint8Array[];
+  logs: string[];
+  /** Lines sent on `conn` since the last call. */
+  take(conn: number): string[];
+}
+
+function harness(extra: Partial<Parameters<typeof withDefaults>[0]> = {}): Harness {
+  const hosts = new Map<string, HostConfig>([
+    ["alpha", { addresses: [], subnets: [v4(10, 1, 0, 0, 16)] }],
+    ["beta", { addresses: [{ host: "192.0.2.2", port: 655 }], subnets: [] }],
+    ["gamma", { addresses: [], subnets: [] }],
+  ]);
+  const sent = new Map<number, string[]>();
+  const h: Harness = {
+    engine: undefined as unknown as Engine,
+    sent,
+    closed: [],
+    scripts: [],
+    udp: [],
+    tun: [],
+    logs: [],
+    take(conn) {
+      const lines = sent.get(conn) ?? [];
+      sent.set(conn, []);
+      return lines;
+    },
+  };
+  let nextConn = 100;
+  const rawPending = new Map<number, boolean>();
+  const fx: Effects = {
+    sendMeta: (conn, bytes) => {
+      // Lines only; the raw frame after `17 LEN` comes in a call of its own and is skipped.
+      const list = sent.get(conn) ?? [];
+      if (rawPending.get(conn)) rawPending.set(conn, false);
+      else {
+        for (const line of dec.decode(bytes).split("\n")) if (line !== "") list.push(line);
+        if (/^17 \d+$/.test(list[list.length - 1] ?? "")) rawPending.set(conn, true);
+      }
+      sent.set(conn, list);
+    },
+    connect: () => nextConn++,
+    close: (conn) => h.closed.push(conn),
+    sendUdp: (to, bytes) => h.udp.push({ to, bytes }),
+    writeTun: (frame) => h.tun.push(frame),
+    runScript: (name, env) => h.scripts.push({ name, env }),
+    readFile: () => {},
+    writeFile: () => {},
+    resolve: () => {},
+    log: (level, message, fields) => h.logs.push(`${level} ${message} ${JSON.stringify(fields)}`),
+  };
+  let seed = 1;
+  h.engine = new Engine(
+    withDefaults({ name: "alpha", hosts, debugLevel: 5, ...extra }),
+    fx,
+    { nextU32: () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) },
+  );
+  h.engine.start(0);
+  return h;
+}
+
+/** An accepted connection from `peer`, authenticated with --bypass-security. */
+function accept(h: Harness, conn: number, peer: string, now = 10): void {
+  h.engine.onMetaConnected(now, conn, { outgoing: false, peerAddress: { host: "192.0.2.9", port: 40000 } });
+  h.engine.onMetaData(now, conn, enc.encode(`0 ${peer} 17\n4 655 20 8\n`));
+}
+
+function feed(h: Harness, conn: number, text: string, now = 20): void {
+  h.engine.onMetaData(now, conn, enc.encode(text));
+}
+
+describe("authentication gate", () => {
+  test("the server answers ID with its ID and ACK, then sends everything it knows", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    const lines = h.take(1);
+    expect(lines[0]).toBe("0 alpha 17");
+    expect(lines[1]).toMatch(/^4 655 \d+ 8$/);
+    expect(lines[2]).toMatch(/^10 [0-9a-f]+ alpha 10\.1\.0\.0\/16#10$/);
+    expect(lines[3]).toMatch(/^12 [0-9a-f]+ alpha beta 192\.0\.2\.9 655 8 \d+$/);
+    expect(h.closed).toEqual([]);
+  });
+
+  test("an unknown host, our own name and a wrong version are refused with a reason", () => {
+    for (const id of ["0 delta 17", "0 alpha 17", "0 beta 16", "0 be-ta 17"]) {
+      const h = harness();
+      h.engine.onMetaConnected(1, 7, { outgoing: false, peerAddress: { host: "192.0.2.9", port: 1 } });
+      feed(h, 7, id + "\n");
+      expect({ id, closed: h.closed }).toEqual({ id, closed: [7] });
+      expect(h.logs.some((l) => l.includes("Refusing ID"))).toBe(true);
+    }
+  });
+
+  test("an outgoing connection must meet the name it dialled", () => {
+    const h = harness({ connectTo: ["beta"] });
+    const conn = 100; // the first id our fake connect() hands out
+    h.engine.onMetaConnected(5, conn, { outgoing: true, peerAddress: { host: "192.0.2.2", port: 655 } });
+    expect(h.take(conn)).toEqual(["0 alpha 17"]);
+    feed(h, conn, "0 gamma 17\n");
+    expect(h.closed).toEqual([conn]);
+  });
+
+  test("before ACK only the expected request passes; after it, auth requests close", () => {
+    const h = harness();
+    h.engine.onMetaConnected(1, 3, { outgoing: false, peerAddress: { host: "192.0.2.9", port: 1 } });
+    feed(h, 3, "8\n");
+    expect(h.closed).toEqual([3]);
+    const h2 = harness();
+    accept(h2, 4, "beta");
+    feed(h2, 4, "0 beta 17\n");
+    expect(h2.closed).toEqual([4]);
+  });
+
+  test("STATUS, ERROR, TERMREQ and unknown codes close the connection", () => {
+    for (const line of ["5 x", "6 y", "7", "18 0", "99", "", "hello"]) {
+      const h = harness();
+      accept(h, 2, "beta");
+      feed(h, 2, line + "\n");
+      expect({ line, closed: h.closed }).toEqual({ line, closed: [2] });
+    }
+  });
+
+  test("a line that does not end within 2176 bytes closes the connection", () => {
+    const h = harness();
+    accept(h, 2, "beta");
+    feed(h, 2, "8".repeat(2175));
+    expect(h.closed).toEqual([]);
+    feed(h, 2, "8");
+    expect(h.closed).toEqual([2]);
+  });
+});
+
+describe("edges", () => {
+  test("ADD_EDGE: new is added and forwarded byte-identical to the others; a duplicate is ignored", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    accept(h, 2, "gamma");
+    h.take(1);
+    h.take(2);
+    const line = "12 1a2b beta gamma 192.0.2.3 655 8 40";
+    feed(h, 1, line + "\n");
+    expect(h.take(2)).toEqual([line]);
+    expect(h.take(1)).toEqual([]);
+    feed(h, 2, line + "\n");
+    expect(h.take(1)).toEqual([]);
+    expect(h.engine.view().edges).toContainEqual({
+      from: "beta",
+      to: "gamma",
+      address: "192.0.2.3",
+      port: "655",
+      options: 8,
+      weight: 40,
+    });
+  });
+
+  test("ADD_EDGE for one of our edges that differs: our true edge goes back to the sender only", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    accept(h, 2, "gamma");
+    h.take(1);
+    h.take(2);
+    feed(h, 1, "12 77 alpha gamma 203.0.113.1 655 8 1\n");
+    const back = h.take(1);
+    expect(back.length).toBe(1);
+    expect(back[0]).toMatch(/^12 [0-9a-f]+ alpha gamma 192\.0\.2\.9 655 8 \d+$/);
+    expect(h.take(2)).toEqual([]);
+  });
+
+  test("ADD_EDGE for an edge of ours that does not exist: DEL_EDGE back", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    h.take(1);
+    feed(h, 1, "12 78 alpha gamma 203.0.113.1 655 8 1\n");
+    expect(h.take(1)).toEqual([expect.stringMatching(/^13 [0-9a-f]+ alpha gamma$/)]);
+    expect(h.engine.view().edges.some((e) => e.from === "alpha" && e.to === "gamma")).toBe(false);
+  });
+
+  test("DEL_EDGE for our own edge: ADD_EDGE back; for an unknown edge: ignored", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    h.take(1);
+    feed(h, 1, "13 79 alpha beta\n");
+    expect(h.take(1)).toEqual([expect.stringMatching(/^12 [0-9a-f]+ alpha beta 192\.0\.2\.9 655 8 \d+$/)]);
+    feed(h, 1, "13 80 beta gamma\n");
+    expect(h.take(1)).toEqual([]);
+    expect(h.closed).toEqual([]);
+  });
+
+  test("the peer becomes reachable with its reverse edge: host-up, hosts/NAME-up, ANS_KEY pushed", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    h.take(1);
+    feed(h, 1, "10 5 beta 10.2.0.0/16#10\n12 6 beta alpha 192.0.2.1 655 8 20\n");
+    expect(h.scripts.map((s) => s.name)).toEqual([
+      "tinc-up",
+      "subnet-up",
+      "host-up",
+      "hosts/beta-up",
+      "subnet-up",
+    ]);
+    expect(h.scripts[2]!.env).toMatchObject({
+      NODE: "beta",
+      REMOTEADDRESS: "192.0.2.9",
+      REMOTEPORT: "655",
+      NAME: "alpha",
+    });
+    expect(h.scripts[4]!.env).toMatchObject({ NODE: "beta", SUBNET: "10.2.0.0/16", WEIGHT: "10" });
+    expect(h.take(1)).toEqual([expect.stringMatching(/^16 alpha beta [0-9A-F]{2} 0 0 0 0$/)]);
+    // Losing the connection: DEL_EDGE for our edge, host-down, subnet-down.
+    h.engine.onMetaClosed(30, 1);
+    expect(h.scripts.slice(5).map((s) => s.name)).toEqual(["host-down", "hosts/beta-down", "subnet-down"]);
+  });
+});
+
+describe("subnets", () => {
+  test("ADD_SUBNET for ourselves: DEL_SUBNET back; DEL_SUBNET of ours: ADD_SUBNET back", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    h.take(1);
+    feed(h, 1, "10 99 alpha 10.9.0.0/16#10\n");
+    expect(h.take(1)).toEqual([expect.stringMatching(/^11 [0-9a-f]+ alpha 10\.9\.0\.0\/16#10$/)]);
+    feed(h, 1, "11 98 alpha 10.1.0.0/16#10\n");
+    expect(h.take(1)).toEqual([expect.stringMatching(/^10 [0-9a-f]+ alpha 10\.1\.0\.0\/16#10$/)]);
+  });
+
+  test("known subnets and seen lines are ignored; unknown DEL_SUBNET is ignored; bad subnets close", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    accept(h, 2, "gamma");
+    h.take(1);
+    h.take(2);
+    feed(h, 1, "10 1 gamma 10.3.0.0/16#10\n");
+    expect(h.take(2)).toEqual(["10 1 gamma 10.3.0.0/16#10"]);
+    feed(h, 1, "10 2 gamma 10.3.0.0/16#10\n11 3 gamma 10.4.0.0/16#10\n10 1 gamma 10.3.0.0/16#10\n");
+    expect(h.take(2)).toEqual([]);
+    feed(h, 1, "10 4 gamma 10.300.0.0/16#10\n");
+    expect(h.closed).toEqual([1]);
+  });
+});
+
+describe("keys, pings and packets", () => {
+  test("PING is answered with PONG; a missing PONG closes at the next check", () => {
+    const h = harness({ pingInterval: 60, pingTimeout: 5 });
+    accept(h, 1, "beta", 0);
+    h.take(1);
+    feed(h, 1, "8\n", 1);
+    expect(h.take(1)).toEqual(["9"]);
+    h.engine.onTimer(60_000);
+    expect(h.take(1)).toEqual(["8"]);
+    h.engine.onTimer(65_000);
+    expect(h.closed).toEqual([1]);
+  });
+
+  test("REQ_KEY for us is answered; ANS_KEY with cipher none validates the key; bad keys are ignored", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    feed(h, 1, "10 5 beta 10.2.0.0/16#10\n12 6 beta alpha 192.0.2.1 655 8 20\n");
+    h.take(1);
+    feed(h, 1, "15 beta alpha\n");
+    expect(h.take(1)).toEqual([expect.stringMatching(/^16 alpha beta [0-9A-F]{2} 0 0 0 0$/)]);
+    feed(h, 1, "16 beta alpha 0A0B 0 0 0 0\n16 beta alpha 0A 427 672 4 0\n");
+    expect(h.closed).toEqual([]);
+    const frame = new Uint8Array(42);
+    frame[12] = 0x08;
+    frame.set([10, 2, 0, 5], 30);
+    h.engine.onTunFrame(40, frame);
+    expect(h.udp.length).toBe(0); // no valid key yet: REQ_KEY, and the frame over TCP
+    expect(h.take(1)).toEqual(["15 alpha beta", "17 42"]);
+    feed(h, 1, "16 beta alpha 5C 0 0 0 0\n");
+    h.engine.onTunFrame(41, frame);
+    expect(h.udp.length).toBe(1);
+    expect(h.udp[0]!.to).toEqual({ host: "192.0.2.9", port: 655 });
+    expect([...h.udp[0]!.bytes.subarray(0, 4)]).toEqual([0, 0, 0, 1]);
+    expect(h.udp[0]!.bytes.subarray(4)).toEqual(frame);
+  });
+
+  test("PACKET carries a raw frame that may contain newlines", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    feed(h, 1, "12 6 beta alpha 192.0.2.1 655 8 20\n");
+    const frame = new Uint8Array(42).fill(10);
+    frame[12] = 0x08;
+    frame[13] = 0x00;
+    frame.set([10, 1, 0, 7], 30);
+    const bytes = new Uint8Array([...enc.encode("17 42\n"), ...frame, ...enc.encode("8\n")]);
+    h.engine.onMetaData(50, 1, bytes);
+    expect(h.tun).toEqual([frame]);
+    expect(h.take(1)).toContain("9");
+  });
+});
