@@ -26,6 +26,7 @@ import { dialNext, newConnection, newOutgoing, outgoingLost, resolved, setupOutg
 import { byName, type Connection } from "./world.ts";
 import { receiveSeqnoWornOut } from "./auth/legacy_packet.ts";
 import { pmtuNextDeadline, pmtuTick, sendProbeUdp } from "./auth/legacy_pmtu.ts";
+import { type ControlDumps, controlDumps } from "./control_dump.ts";
 
 /** Requests from the control socket (tinc's `tinc` CLI and signals). */
 export type ControlRequest =
@@ -305,6 +306,12 @@ export class Engine {
       result = { ok: true };
     });
     return result;
+  }
+
+  /** The node's state as tinc 1.1's control-socket dumps describe it (graph brought up to date first). */
+  controlDumps(): ControlDumps {
+    this.core.mstConnections();
+    return controlDumps(this.core);
   }
 
   /** Shuts down: closes every connection, then subnet-down for our subnets and tinc-down. */

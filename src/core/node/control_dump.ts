@@ -1,0 +1,125 @@
+/**
+ * The node's state as tinc 1.1's control dumps describe it (src/core/control/dump_lines.ts):
+ * nodes, edges, subnets, meta connections and traffic, in tinc's order (nodes and edges by name,
+ * subnets in table order).
+ *
+ * Fields the engine does not track yet are reported as tinc reports "nothing known": the last
+ * state change as 0 (never), the UDP ping RTT as -1, traffic counters as 0.
+ * @module
+ */
+import type { ConnectionDump, EdgeDump, NodeDump, SubnetDump, TrafficDump } from "../control/dump_lines.ts";
+import { NodeStatus } from "../control/dump_lines.ts";
+import { formatSubnet } from "../subnet/subnet_text.ts";
+import { nodeIdHex, nodeIdOf } from "../sptps/node_id.ts";
+import type { NodeCore } from "./core.ts";
+import { sortedSubnets } from "./core.ts";
+import { byName, type NodeRec } from "./world.ts";
+import { pmtuState } from "./auth/legacy_pmtu.ts";
+
+/** Everything the control socket's dumps need, read at one moment. */
+export interface ControlDumps {
+  nodes: NodeDump[];
+  edges: EdgeDump[];
+  subnets: SubnetDump[];
+  connections: ConnectionDump[];
+  traffic: TrafficDump[];
+  debugLevel: number;
+}
+
+/** Connection status bits (tinc's connection_status_t, bit 0 first). */
+const CONN_PINGED = 1 << 0;
+const CONN_ACTIVE = 1 << 1;
+const CONN_CONNECTING = 1 << 2;
+const CONN_MST = 1 << 8;
+
+function nodeStatus(core: NodeCore, n: NodeRec): number {
+  let s = 0;
+  if (n.validKey) s |= NodeStatus.validkey;
+  if (n.waitingForKey) s |= NodeStatus.waitingforkey;
+  if (n.reachable) s |= NodeStatus.reachable;
+  if (n.indirect) s |= NodeStatus.indirect;
+  if (n !== core.myself && n.minmtu > 0) s |= NodeStatus.udpConfirmed;
+  if (n.inKey) s |= NodeStatus.validkeyIn;
+  if (n.udp !== undefined) s |= NodeStatus.hasAddress;
+  return s;
+}
+
+function nodeDump(core: NodeCore, n: NodeRec): NodeDump {
+  const self = n === core.myself;
+  const codec = n.outCodec;
+  const mtu = self ? undefined : pmtuState(core, n);
+  return {
+    name: n.name,
+    id: nodeIdHex(nodeIdOf(n.name)),
+    host: self ? "MYSELF" : n.udp?.host ?? "unknown",
+    port: self ? String(core.config.port) : n.udp !== undefined ? String(n.udp.port) : "unknown",
+    cipher: codec?.cipher.nid ?? 0,
+    digest: codec?.digest.nid ?? 0,
+    maclength: codec?.macLength ?? 0,
+    compression: n.outCompression,
+    options: n.options,
+    status: nodeStatus(core, n),
+    nexthop: n.reachable && n.nexthop ? n.nexthop.name : "-",
+    via: n.reachable && n.via ? n.via.name : "-",
+    distance: n.distance,
+    pmtu: mtu?.mtu ?? 0,
+    minmtu: n.minmtu,
+    maxmtu: mtu?.maxmtu ?? 0,
+    lastStateChange: 0,
+    udpPingRtt: -1,
+    inPackets: 0,
+    inBytes: 0,
+    outPackets: 0,
+    outBytes: 0,
+  };
+}
+
+/** Reads the dumps from the node's state. Does not change it. */
+export function controlDumps(core: NodeCore): ControlDumps {
+  const nodes = [...core.nodes.values()].sort((a, b) => byName(a.name, b.name));
+  const out: ControlDumps = {
+    nodes: [],
+    edges: [],
+    subnets: [],
+    connections: [],
+    traffic: [],
+    debugLevel: core.config.debugLevel,
+  };
+  for (const n of nodes) {
+    out.nodes.push(nodeDump(core, n));
+    out.traffic.push({ name: n.name, inPackets: 0, inBytes: 0, outPackets: 0, outBytes: 0 });
+    for (const to of [...n.edges.keys()].sort(byName)) {
+      const e = n.edges.get(to)!;
+      out.edges.push({
+        from: n.name,
+        to,
+        host: e.address,
+        port: e.port,
+        localHost: "unspec",
+        localPort: "unspec",
+        options: e.options,
+        weight: e.weight,
+      });
+    }
+    for (const s of sortedSubnets(n)) {
+      out.subnets.push({ subnet: formatSubnet(s.subnet, "1.1"), owner: n.name });
+    }
+  }
+  for (const c of [...core.conns.values()].sort((a, b) => a.id - b.id)) {
+    if (c.phase === "closed") continue;
+    let status = 0;
+    if (c.pinged) status |= CONN_PINGED;
+    if (c.phase === "active") status |= CONN_ACTIVE;
+    if (c.phase === "connecting") status |= CONN_CONNECTING;
+    if (c.mst) status |= CONN_MST;
+    out.connections.push({
+      name: c.name ?? "<unknown>",
+      host: c.address.host,
+      port: String(c.address.port),
+      options: c.options,
+      socket: c.id,
+      status,
+    });
+  }
+  return out;
+}
