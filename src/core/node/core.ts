@@ -202,16 +202,28 @@ export class NodeCore {
 
   /** Adds (or replaces) an edge. The graph only uses edges whose reverse exists, so only then is it dirty. */
   addEdge(e: EdgeRec): void {
+    const old = e.from.edges.get(e.to.name);
+    if (old !== undefined && old !== e) delete old.reverse;
     e.from.edges.set(e.to.name, e);
     delete e.from.edgeOrder;
-    if (e.to.edges.has(e.from.name)) this.graph();
+    const rev = e.to.edges.get(e.from.name);
+    if (rev !== undefined) {
+      e.reverse = rev;
+      rev.reverse = e;
+      this.graph();
+    } else delete e.reverse;
   }
 
   delEdge(e: EdgeRec): void {
     if (e.from.edges.get(e.to.name) === e) {
       e.from.edges.delete(e.to.name);
       delete e.from.edgeOrder;
-      if (e.to.edges.has(e.from.name)) this.graph();
+      const rev = e.reverse;
+      if (rev !== undefined) {
+        delete rev.reverse;
+        delete e.reverse;
+        this.graph();
+      }
     }
   }
 

@@ -47,8 +47,8 @@ export function bfs(myself: NodeRec, gen: number): void {
     const edges = sortedEdges(n);
     for (let i = 0; i < edges.length; i++) {
       const e = edges[i]!;
+      if (e.reverse === undefined) continue;
       const x = e.to;
-      if (!x.edges.has(n.name)) continue;
       const indirect = nm.indirect || (e.options & OPTION_INDIRECT) !== 0;
       const xm = x.mark;
       const visited = xm.gen === gen;

@@ -24,6 +24,8 @@ export interface EdgeRec {
   weight: number;
   /** The local connection this edge describes (only for edges from myself). */
   conn?: Connection;
+  /** TO→FROM while both exist (kept by NodeCore.addEdge/delEdge): the graph uses only such edges. */
+  reverse?: EdgeRec;
 }
 
 export interface SubnetRec {
