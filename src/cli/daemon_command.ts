@@ -31,7 +31,7 @@ export async function runDaemonCommand(args: string[], io: CliIo): Promise<numbe
     return 0;
   }
   if (o.showVersion) {
-    io.stdout(`tinct daemon ${VERSION} (tincd 1.0.36 compatible, --bypass-security only)\n`);
+    io.stdout(`tinct daemon ${VERSION} (tincd 1.0.36 compatible)\n`);
     return 0;
   }
   if (o.kill !== null) return killRunning(o, io);

@@ -46,13 +46,22 @@ export interface MeshNode {
   dir: string;
   log: string;
   proc?: ChildProcess;
+  /** false: tinc's RSA authentication and packet crypto instead of --bypass-security. */
+  bypass?: boolean;
 }
 
 /** Writes a node directory (keys, tinc-up) with the null cipher in its host file. */
 export function writeNode(
   dir: string,
   n: { name: string; index: number; underlayIp: string },
-  opts: { mode?: "router" | "switch"; connectTo?: string[]; conf?: string[]; host?: string[] } = {},
+  opts: {
+    mode?: "router" | "switch";
+    connectTo?: string[];
+    conf?: string[];
+    host?: string[];
+    /** Host lines for the packet crypto; default Cipher/Digest none. */
+    crypto?: string[];
+  } = {},
 ): void {
   writeTincNode(dir, {
     name: n.name,
@@ -61,13 +70,20 @@ export function writeNode(
     ...(opts.mode ? { mode: opts.mode } : {}),
     connectTo: opts.connectTo ?? [],
     conf: opts.conf ?? [],
-    host: [...NULL_CIPHER_HOST, ...(opts.host ?? [])],
+    host: [...(opts.crypto ?? NULL_CIPHER_HOST), ...(opts.host ?? [])],
   }, 1024);
 }
 
 /** The command line of a node in the foreground. */
 export function daemonArgs(node: MeshNode, pidfile: string, debug = 3): string[] {
-  const common = ["-c", node.dir, "-D", `-d${debug}`, "--bypass-security", `--pidfile=${pidfile}`];
+  const common = [
+    "-c",
+    node.dir,
+    "-D",
+    `-d${debug}`,
+    ...(node.bypass === false ? [] : ["--bypass-security"]),
+    `--pidfile=${pidfile}`,
+  ];
   return node.kind === "tincd" ? ["tincd", ...common] : [...tinctCommand(), "daemon", ...common];
 }
 

@@ -2,6 +2,10 @@
  * Reads a tinc configuration directory from disk and turns it into the engine's configuration:
  * tinc.conf, conf.d/*.conf and every hosts/NAME go through the pure config layer
  * (src/core/config), and the result is mapped onto the engine's smaller {@link EngineConfig}.
+ * Keys and packet settings follow tinc 1.0: our RSA key from PrivateKeyFile (default
+ * CONFBASE/rsa_key.priv) or PrivateKey/PublicKey hex (not read with --bypass-security, which
+ * skips authentication but still encrypts packets with the configured Cipher and Digest), each
+ * peer's key from PublicKey, PublicKeyFile or its hosts file.
  * Errors keep tinc's "FILE line N: VAR: reason" form so the caller can print them as they are.
  * @module
  */
@@ -16,6 +20,13 @@ import {
   loadConfig,
 } from "../../core/config/mod.ts";
 import { type EngineConfig, type HostConfig, withDefaults } from "../../core/node/config.ts";
+import {
+  hostKeyFields,
+  legacyEngineSettings,
+  privateKeyPath,
+  privateKeyPemFromHex,
+} from "../../core/node/auth/legacy_config.ts";
+import { nativeLegacyCrypto } from "../../crypto/legacy_native.ts";
 
 /** What the daemon needs from one read of the directory. */
 export interface LoadedConfig {
@@ -68,6 +79,11 @@ function collectFiles(confbase: string): ConfigFile[] {
     if (text !== undefined) files.push({ path: join(confbase, "hosts", n), text });
   }
   return files;
+}
+
+/** A path from the configuration: absolute as written, else relative to the confbase. */
+function resolvePath(confbase: string, path: string): string {
+  return path.startsWith("/") ? path : join(confbase, path);
 }
 
 function portOf(value: string | undefined, fallback: number): number {
@@ -124,6 +140,10 @@ export function readConfigDir(
     if (h.tcpOnly !== undefined) host.tcpOnly = h.tcpOnly;
     if (h.clampMSS !== undefined) host.clampMss = h.clampMSS;
     if (h.pmtuDiscovery !== undefined) host.pmtuDiscovery = h.pmtuDiscovery;
+    const keyFileText = h.publicKeyFile === undefined
+      ? undefined
+      : readText(resolvePath(confbase, h.publicKeyFile));
+    Object.assign(host, hostKeyFields(h, text, keyFileText));
     hosts.set(name, host);
   }
   const own: HostConfig = {
@@ -136,7 +156,28 @@ export function readConfigDir(
   if (daemon.myself.weight !== undefined) own.weight = daemon.myself.weight;
   hosts.set(daemon.name, own);
 
+  let privateKeyText: string | undefined;
+  if (!options.bypassSecurity) {
+    if (daemon.privateKey !== undefined) {
+      const pem = privateKeyPemFromHex(daemon.myself.publicKey, daemon.privateKey);
+      if (!pem.ok) {
+        return { ok: false, errors: [`${join(confbase, "tinc.conf")}: PrivateKey: ${pem.reason}`] };
+      }
+      privateKeyText = pem.value;
+    } else {
+      const path = resolvePath(confbase, privateKeyPath(daemon, confbase));
+      privateKeyText = readText(path);
+      if (privateKeyText === undefined) {
+        return { ok: false, errors: [`Error reading RSA private key file \`${path}': cannot read the file`] };
+      }
+    }
+  }
+  const legacy = legacyEngineSettings(daemon, privateKeyText);
+  if (!legacy.ok) return { ok: false, errors: [`${join(confbase, "hosts", daemon.name)}: ${legacy.reason}`] };
+
   const engine = withDefaults({
+    ...legacy.value,
+    legacyCrypto: nativeLegacyCrypto,
     name: daemon.name,
     ...(options.netname !== null ? { netname: options.netname } : {}),
     device: daemon.device,
@@ -151,7 +192,6 @@ export function readConfigDir(
     mode: daemon.mode,
     broadcast: daemon.broadcast,
     bypassSecurity: options.bypassSecurity,
-    pmtuDiscovery: daemon.pmtuDiscovery,
     pingInterval: daemon.pingInterval,
     pingTimeout: daemon.pingTimeout,
     maxTimeout: daemon.maxTimeout,

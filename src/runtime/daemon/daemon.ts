@@ -135,11 +135,6 @@ export class Daemon implements Effects {
     if (!read.ok) throw new DaemonStartError(read.errors.join("\n"));
     const loaded = read.config;
     for (const w of loaded.warnings) options.log.line(w);
-    if (!options.bypassSecurity) {
-      throw new DaemonStartError(
-        "Only --bypass-security (Cipher = none, Digest = none) is supported by this version of tinct daemon",
-      );
-    }
     const d = new Daemon(options, loaded);
     try {
       await d.open();
@@ -152,11 +147,6 @@ export class Daemon implements Effects {
 
   private async open(): Promise<void> {
     const { daemon, engine } = this.current;
-    if (daemon.cipher.toLowerCase() !== "none" || daemon.digest.toLowerCase() !== "none") {
-      this.options.log.line(
-        `Warning: Cipher = ${daemon.cipher}, Digest = ${daemon.digest} in our host file; tinct sends with Cipher = none, Digest = none`,
-      );
-    }
     let config: EngineConfig = engine;
     if (daemon.deviceType === "tun" || daemon.deviceType === "tap") {
       this.device = openTun({

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Daemon, DaemonStartError } from "./daemon.ts";
+import { Daemon } from "./daemon.ts";
 import { formatLogLine, type LogSink } from "./log_sink.ts";
 
 /** Two tinct daemons in this process on loopback, without a device (DeviceType = dummy). */
@@ -105,13 +105,13 @@ describe("Daemon (in process, loopback, no device)", () => {
     rmSync(base, { recursive: true, force: true });
   });
 
-  test("start-up without --bypass-security or with a busy port fails with the reason", async () => {
+  test("start-up without a private key (and no --bypass-security) or with a busy port fails with the reason", async () => {
     const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
     const port = 30001 + (process.pid % 15000) * 2;
     const dir = node(base, "alpha", port, { alpha: port }, []);
     const common = { netname: null, debugLevel: 0, commandLine: [], log: memoryLog() };
     await expect(Daemon.start({ ...common, confbase: dir, bypassSecurity: false })).rejects.toThrow(
-      DaemonStartError,
+      `Error reading RSA private key file \`${join(dir, "rsa_key.priv")}'`,
     );
     const first = await Daemon.start({ ...common, confbase: dir, bypassSecurity: true });
     try {
