@@ -59,8 +59,22 @@ const FLOODED = new Set<number>([
 
 /** The leading decimal code of a line, or -1 (a cheap look before full parsing). */
 function leadingCode(line: string): number {
-  const m = /^\s*([0-9]{1,9})(?:\s|$)/.exec(line);
-  return m ? Number(m[1]) : -1;
+  let i = 0;
+  while (i < line.length && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+  let code = 0;
+  const start = i;
+  for (; i < line.length && i - start < 9; i++) {
+    const d = line.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    code = code * 10 + d;
+  }
+  if (i === start) return -1;
+  const next = line.charCodeAt(i);
+  // The code must end the line or be followed by whitespace (sscanf's %d would stop anywhere,
+  // but the codec then refuses the line anyway).
+  return i === line.length || next === 32 || next === 9 || next === 13 || next === 11 || next === 12
+    ? code
+    : -1;
 }
 
 /**
