@@ -1,6 +1,7 @@
 // One engine driven by hand through its inputs: the ID/ACK gate, and every contradiction and
 // dedup bullet of tinc's edge and subnet handlers, checked on the lines the engine sends.
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { Engine } from "./engine.ts";
 import { type HostConfig, withDefaults } from "./config.ts";
 import type { Effects, SockAddr } from "./effects.ts";
@@ -25,12 +26,16 @@ interface Harness {
   take(conn: number): string[];
 }
 
-function harness(extra: Partial<Parameters<typeof withDefaults>[0]> = {}): Harness {
+function harness(
+  options: Partial<Parameters<typeof withDefaults>[0]> & { hostsExtra?: string[] } = {},
+): Harness {
+  const { hostsExtra, ...extra } = options;
   const hosts = new Map<string, HostConfig>([
     ["alpha", { addresses: [], subnets: [v4(10, 1, 0, 0, 16)] }],
     ["beta", { addresses: [{ host: "192.0.2.2", port: 655 }], subnets: [] }],
     ["gamma", { addresses: [], subnets: [] }],
   ]);
+  for (const n of hostsExtra ?? []) if (!hosts.has(n)) hosts.set(n, { addresses: [], subnets: [] });
   const sent = new Map<number, string[]>();
   const h: Harness = {
     engine: undefined as unknown as Engine,
@@ -306,5 +311,46 @@ describe("keys, pings and packets", () => {
     h.engine.onMetaData(50, 1, bytes);
     expect(h.tun).toEqual([frame]);
     expect(h.take(1)).toContain("9");
+  });
+});
+
+describe("coalesced graph()", () => {
+  test("one graph run per batch ends in the same state as a run after every change", () => {
+    const names = ["beta", "gamma", "delta", "eps", "zeta"];
+    const lineArb = fc.oneof(
+      fc.tuple(
+        fc.constantFrom(...names, "alpha"),
+        fc.constantFrom(...names, "alpha"),
+        fc.integer({ min: 1, max: 9 }),
+      )
+        .filter(([f, t]) => f !== t)
+        .map(([f, t, w]) => `12 ${f} ${t} 192.0.2.${w} 655 ${w % 3 === 0 ? 9 : 8} ${w}`),
+      fc.tuple(fc.constantFrom(...names), fc.constantFrom(...names, "alpha"))
+        .filter(([f, t]) => f !== t)
+        .map(([f, t]) => `13 ${f} ${t}`),
+    );
+    fc.assert(
+      fc.property(fc.array(lineArb, { minLength: 1, maxLength: 40 }), (lines) => {
+        const stepwise = harness({ hostsExtra: names });
+        const batched = harness({ hostsExtra: names });
+        accept(stepwise, 1, "beta");
+        accept(batched, 1, "beta");
+        // Unique nonces so that dedup does not hide a line from either engine.
+        const text = lines.map((l, i) => {
+          const [code, ...rest] = l.split(" ");
+          return `${code} ${(i + 1).toString(16)} ${rest.join(" ")}`;
+        });
+        for (const l of text) feed(stepwise, 1, l + "\n");
+        batched.engine.batch(20, () => {
+          for (const l of text) batched.engine.onMetaData(20, 1, enc.encode(l + "\n"));
+        });
+        const a = stepwise.engine.view();
+        const b = batched.engine.view();
+        expect(b.nodes).toEqual(a.nodes);
+        expect(b.edges).toEqual(a.edges);
+        expect(b.connections.map((c) => c.mst)).toEqual(a.connections.map((c) => c.mst));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
 });
