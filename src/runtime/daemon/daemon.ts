@@ -37,7 +37,6 @@ import { startTunReader, type TunReader } from "../tun_reader.ts";
 import { type LoadedConfig, readConfigDir } from "./config_files.ts";
 import type { LogSink } from "./log_sink.ts";
 import { MetaNet } from "./meta_net.ts";
-import { type PmtuBridge, pmtuBridge } from "./pmtu_bridge.ts";
 import { runScript, type ScriptSettings } from "./scripts.ts";
 import { UdpNet } from "./udp_net.ts";
 
@@ -87,7 +86,6 @@ function clock(): number {
 /** A running daemon. */
 export class Daemon implements Effects {
   private engine!: Engine;
-  private pmtu!: PmtuBridge;
   private device: TunDevice | undefined;
   private reader: TunReader | undefined;
   private meta: MetaNet;
@@ -197,7 +195,6 @@ export class Daemon implements Effects {
     this.logAt(1, `Listening on ${bound.join(", ")} port ${port}`);
 
     this.engine = new Engine(config, this, new OsRandom());
-    this.pmtu = pmtuBridge(this.engine);
     this.current = { ...this.current, engine: config };
     this.arm(this.engine.start(clock()));
     if (this.device !== undefined) {
@@ -222,9 +219,8 @@ export class Daemon implements Effects {
     this.arm(input(clock()));
   }
 
-  private arm(engineDeadline: number): void {
+  private arm(deadline: number): void {
     if (this.stopping) return;
-    const deadline = Math.min(engineDeadline, this.pmtu?.nextDeadline() ?? Infinity);
     if (deadline === this.timerAt && this.timer !== undefined) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
@@ -234,10 +230,7 @@ export class Daemon implements Effects {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
-      this.feed((now) => {
-        this.engine.onTimer(now);
-        return this.pmtu.tick(now);
-      });
+      this.feed((now) => this.engine.onTimer(now));
     }, Math.ceil(delay));
   }
 
