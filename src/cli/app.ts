@@ -6,6 +6,7 @@
 import { PROTOCOL_MAJOR, PROTOCOL_MINOR, VERSION } from "../version.ts";
 import { instantiateWasmCore } from "../crypto/wasm_core.ts";
 import { runSelftest } from "../crypto/selftest.ts";
+import { CTL_COMMANDS, CTL_USAGE, runCtl } from "./ctl/run.ts";
 
 export interface CliIo {
   argv0: string;
@@ -26,7 +27,8 @@ Commands:
   help, --help             print this help
 
 Started as 'tincd' or 'tinctd' (through a link), tinct runs the daemon directly.
-`;
+
+${CTL_USAGE}`;
 
 function versionText(): string {
   return `tinct ${VERSION} (tinc protocol ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR})\n`;
@@ -67,6 +69,23 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** Runs a tinc 1.1 control CLI command line (see ./ctl/run.ts). */
+function controlCli(argv: string[], io: CliIo): Promise<number> {
+  return runCtl(argv, {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    cwd: process.cwd(),
+    interrupted: () => new Promise<void>((resolve) => process.once("SIGINT", () => resolve())),
+    helpText: USAGE,
+    versionText: versionText(),
+  });
+}
+
+for (const name of Object.keys(CTL_COMMANDS)) {
+  commands[name] = (args, io) => controlCli([name, ...args], io);
+}
+
 function baseName(path: string): string {
   const i = path.lastIndexOf("/");
   return i >= 0 ? path.slice(i + 1) : path;
@@ -81,6 +100,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const command = commands[name];
+  // Global options (-c DIR, -n NET, --pidfile …) come before a control command, as with tinc.
+  if (!command && name.startsWith("-")) return controlCli(argv, io);
   if (!command) {
     io.stderr(`tinct: unknown command '${name}'\n\n${USAGE}`);
     return 1;
