@@ -9,7 +9,8 @@ import type { CliIo } from "./app.ts";
 import { parseTincdOptions, tincdHelpText, type TincdOptions } from "./tincd_options.ts";
 import { VERSION } from "../version.ts";
 import { Daemon, DaemonStartError } from "../runtime/daemon/daemon.ts";
-import { fileSink, type LogSink, nullSink, stderrSink } from "../runtime/daemon/log_sink.ts";
+import { fileSink, type LogSink, stderrSink } from "../runtime/daemon/log_sink.ts";
+import { syslogSink } from "../runtime/daemon/syslog_sink.ts";
 import { claimPidfile, readPidfile, removePidfile } from "../runtime/daemon/pidfile.ts";
 import { DETACHED_ENV, reportReady, spawnDetached } from "../runtime/daemon/detach.ts";
 import { installSignals } from "../runtime/daemon/signals.ts";
@@ -60,12 +61,16 @@ function killRunning(o: TincdOptions, io: CliIo): number {
 }
 
 async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean): Promise<number> {
+  // As tincd: a log file when asked for, syslog when detached (or with -s), else stderr.
   const log: LogSink = o.useLogfile
     ? fileSink(o.logfile, o.identname)
-    : detachedChild
-    ? nullSink()
+    : detachedChild || o.useSyslog
+    ? syslogSink(o.identname)
     : stderrSink();
   for (const notice of o.notices) log.line(notice);
+  if (o.mlock) log.line("Warning: --mlock is not supported by tinct and is ignored");
+  if (o.chroot) log.line("Warning: --chroot is not supported by tinct and is ignored");
+  if (o.user !== null) log.line(`Warning: --user=${o.user} is not supported by tinct and is ignored`);
   const claim = claimPidfile(o.pidfile);
   if (!claim.ok) {
     const message = claim.reason;

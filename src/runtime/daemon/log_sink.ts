@@ -1,8 +1,7 @@
 /**
  * Where the daemon's log lines go: stderr without a timestamp when running in the foreground
  * (as tincd -D prints them), or appended to a log file with a timestamp and pid (tincd
- * --logfile). A detached daemon without --logfile writes nowhere, as our syslog path is not
- * wired yet.
+ * --logfile). Syslog is syslog_sink.ts.
  * @module
  */
 import { appendFileSync } from "node:fs";
@@ -38,9 +37,4 @@ export function fileSink(path: string, ident: string): LogSink {
       }
     },
   };
-}
-
-/** Discards everything. */
-export function nullSink(): LogSink {
-  return { line: () => {} };
 }
