@@ -38,7 +38,7 @@ import { type LoadedConfig, readConfigDir } from "./config_files.ts";
 import type { LogSink } from "./log_sink.ts";
 import { MetaNet } from "./meta_net.ts";
 import { runScript, type ScriptSettings } from "./scripts.ts";
-import { UdpNet } from "./udp_net.ts";
+import { type BindSpec, UdpNet } from "./udp_net.ts";
 
 /** How to run the daemon. */
 export interface DaemonOptions {
@@ -160,40 +160,7 @@ export class Daemon implements Effects {
     } else if (daemon.deviceType !== "dummy") {
       throw new DaemonStartError(`DeviceType = ${daemon.deviceType} is not supported by tinct`);
     }
-    const port = engine.port;
-    this.udp = await UdpNet.open(
-      port,
-      daemon.addressFamily,
-      (from, bytes) => this.feed((now) => this.engine.onUdp(now, from, bytes)),
-    );
-    const bound: string[] = [];
-    const errors: string[] = [];
-    const hosts = daemon.addressFamily === "ipv4"
-      ? ["0.0.0.0"]
-      : daemon.addressFamily === "ipv6"
-      ? ["::"]
-      : ["::"];
-    for (const h of hosts) {
-      try {
-        this.meta.listen(h, port, daemon.addressFamily === "ipv6");
-        bound.push(h);
-      } catch (e) {
-        errors.push(`${h} port ${port}: ${(e as Error).message}`);
-      }
-    }
-    if (bound.length === 0 && daemon.addressFamily === "any") {
-      try {
-        this.meta.listen("0.0.0.0", port);
-        bound.push("0.0.0.0");
-      } catch (e) {
-        errors.push(`0.0.0.0 port ${port}: ${(e as Error).message}`);
-      }
-    }
-    if (bound.length === 0) {
-      throw new DaemonStartError(`Unable to create any listening socket: ${errors.join("; ")}`);
-    }
-    this.logAt(1, `Listening on ${bound.join(", ")} port ${port}`);
-
+    await this.listen(daemon, engine.port);
     this.engine = new Engine(config, this, new OsRandom());
     this.current = { ...this.current, engine: config };
     this.arm(this.engine.start(clock()));
@@ -211,6 +178,48 @@ export class Daemon implements Effects {
       });
     }
     this.options.log.line("Ready");
+  }
+
+  /**
+   * Binds the TCP listeners and UDP sockets: BindToAddress/ListenAddress when given (a missing
+   * host is the wildcard, a missing port ours), else the wildcard of each allowed family.
+   * Like tincd, an address that fails is logged and start-up fails only when none is left.
+   */
+  private async listen(daemon: LoadedConfig["daemon"], port: number): Promise<void> {
+    const family = daemon.addressFamily;
+    const wildcards = family === "ipv4" ? ["0.0.0.0"] : family === "ipv6" ? ["::"] : ["::", "0.0.0.0"];
+    const configured = [...daemon.bindToAddress, ...daemon.listenAddress];
+    const specs: BindSpec[] = configured.length === 0
+      ? wildcards.map((host) => ({ host, port }))
+      : configured.flatMap((l) => {
+        const p = l.port !== undefined && /^[0-9]+$/.test(l.port) ? Number(l.port) : port;
+        return (l.host !== undefined ? [l.host] : wildcards).map((host) => ({ host, port: p }));
+      });
+    const udp = await UdpNet.bind(
+      specs,
+      (from, bytes) => this.feed((now) => this.engine.onUdp(now, from, bytes)),
+    ).catch((e: Error) => {
+      throw new DaemonStartError(`Unable to create any UDP socket: ${e.message}`);
+    });
+    this.udp = udp.net;
+    for (const e of udp.errors) this.options.log.line(`Could not bind UDP ${e}`);
+    const bound: string[] = [];
+    const errors: string[] = [];
+    for (const spec of specs) {
+      // A dual-stack "::" listener already accepts IPv4: its 0.0.0.0 twin may fail quietly.
+      const covered = spec.host === "0.0.0.0" && bound.includes(`:: port ${spec.port}`);
+      try {
+        this.meta.listen(spec.host, spec.port, family === "ipv6");
+        bound.push(`${spec.host} port ${spec.port}`);
+      } catch (e) {
+        if (!covered) errors.push(`${spec.host} port ${spec.port}: ${(e as Error).message}`);
+      }
+    }
+    for (const e of errors) this.options.log.line(`Could not listen on ${e}`);
+    if (bound.length === 0) {
+      throw new DaemonStartError(`Unable to create any listening socket: ${errors.join("; ")}`);
+    }
+    for (const b of bound) this.logAt(1, `Listening on ${b}`);
   }
 
   /** Runs one engine input now and re-arms the timer for the deadline it returns. */

@@ -123,4 +123,31 @@ describe("Daemon (in process, loopback, no device)", () => {
       rmSync(base, { recursive: true, force: true });
     }
   });
+
+  test("BindToAddress: the given addresses only; one that fails is logged, none left fails", async () => {
+    const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
+    const port = 30000 + (process.pid % 15000) * 2;
+    const dir = node(base, "alpha", port, { alpha: port }, []);
+    const conf = join(dir, "tinc.conf");
+    writeFileSync(
+      conf,
+      readFileSync(conf, "utf8") + "BindToAddress = 192.0.2.77\nBindToAddress = 127.0.0.1\n",
+    );
+    const log = memoryLog();
+    const common = { netname: null, debugLevel: 1, commandLine: [], bypassSecurity: true };
+    const d = await Daemon.start({ ...common, confbase: dir, log });
+    try {
+      expect(log.lines).toContain(`Listening on 127.0.0.1 port ${port}`);
+      expect(log.lines.some((l) => l.startsWith(`Could not listen on 192.0.2.77 port ${port}`))).toBe(true);
+      const tcp = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      tcp.end();
+      writeFileSync(conf, readFileSync(conf, "utf8").replace("BindToAddress = 127.0.0.1\n", ""));
+      await expect(Daemon.start({ ...common, confbase: dir, log: memoryLog() })).rejects.toThrow(
+        "Unable to create any",
+      );
+    } finally {
+      await d.stop();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,8 +1,10 @@
 /**
- * The daemon's UDP endpoint (Bun UDP sockets) on the tinc port. One dual-stack socket on `::`
- * carries both families where the kernel allows it (IPv4 peers then appear as `::ffff:a.b.c.d`,
- * unmapped before the engine sees them, and are mapped again to send); a separate `0.0.0.0`
- * socket is used when the IPv6 one is v6-only or IPv6 is unavailable.
+ * The daemon's UDP endpoints (Bun UDP sockets) on the tinc port. By default one dual-stack
+ * socket on `::` carries both families where the kernel allows it (IPv4 peers then appear as
+ * `::ffff:a.b.c.d`, unmapped before the engine sees them, and are mapped again to send), plus a
+ * `0.0.0.0` socket when the IPv6 one is v6-only or IPv6 is unavailable. With BindToAddress or
+ * ListenAddress, exactly the given addresses are bound. A datagram leaves from the first socket
+ * of its destination's family.
  * @module
  */
 import type { udp } from "bun";
@@ -11,24 +13,52 @@ import { unmapAddress } from "./meta_net.ts";
 
 type UdpSocket = udp.Socket<"uint8array">;
 
+/** An address to bind: a numeric host (`0.0.0.0`, `::` or a local address) and a port. */
+export interface BindSpec {
+  host: string;
+  port: number;
+}
+
+function isV6(host: string): boolean {
+  return host.includes(":");
+}
+
 /** Receives datagrams and sends them from the tinc port. */
 export class UdpNet {
-  private v4?: UdpSocket;
-  private v6?: UdpSocket;
+  private readonly v4: UdpSocket[] = [];
+  private readonly v6: UdpSocket[] = [];
+  /** Whether the first IPv6 socket is a wildcard that also carries IPv4 (dual-stack). */
+  private v6Wildcard = false;
   /** Datagrams the kernel refused (buffer full), counted, never thrown. */
   sendFailures = 0;
 
   private constructor(private readonly onDatagram: (from: SockAddr, bytes: Uint8Array) => void) {}
 
   /**
-   * Binds `port` on the families allowed. Throws when nothing could be bound.
-   * @param family tinc's AddressFamily
+   * Binds the default wildcard sockets on `port` for the families allowed. Throws when nothing
+   * could be bound.
    */
   static async open(
     port: number,
     family: "ipv4" | "ipv6" | "any",
     onDatagram: (from: SockAddr, bytes: Uint8Array) => void,
   ): Promise<UdpNet> {
+    const specs: BindSpec[] = [];
+    if (family !== "ipv4") specs.push({ host: "::", port });
+    if (family !== "ipv6") specs.push({ host: "0.0.0.0", port });
+    return (await UdpNet.bind(specs, onDatagram)).net;
+  }
+
+  /**
+   * Binds every address in `specs`, as tincd does: an address that fails is reported and the
+   * others are used; only when nothing could be bound does it throw. An IPv4 wildcard that
+   * fails after a dual-stack IPv6 wildcard succeeded is expected (that socket owns the port
+   * already) and not reported.
+   */
+  static async bind(
+    specs: readonly BindSpec[],
+    onDatagram: (from: SockAddr, bytes: Uint8Array) => void,
+  ): Promise<{ net: UdpNet; errors: string[] }> {
     const net = new UdpNet(onDatagram);
     const errors: string[] = [];
     const handler = {
@@ -36,40 +66,43 @@ export class UdpNet {
         net.onDatagram({ host: unmapAddress(address), port: rport }, data);
       },
     };
-    if (family !== "ipv4") {
+    for (const spec of specs) {
       try {
-        net.v6 = await Bun.udpSocket({ hostname: "::", port, binaryType: "uint8array", socket: handler });
-      } catch (e) {
-        errors.push(`[::]:${port}: ${(e as Error).message}`);
-      }
-    }
-    if (family !== "ipv6") {
-      try {
-        net.v4 = await Bun.udpSocket({
-          hostname: "0.0.0.0",
-          port,
+        const s = await Bun.udpSocket({
+          hostname: spec.host,
+          port: spec.port,
           binaryType: "uint8array",
           socket: handler,
         });
+        if (isV6(spec.host)) {
+          if (net.v6.length === 0 && spec.host === "::") net.v6Wildcard = true;
+          net.v6.push(s);
+        } else net.v4.push(s);
       } catch (e) {
-        // Expected when the IPv6 socket is dual-stack: it already owns the IPv4 port.
-        if (net.v6 === undefined) errors.push(`0.0.0.0:${port}: ${(e as Error).message}`);
+        if (spec.host === "0.0.0.0" && net.v6Wildcard) continue;
+        errors.push(
+          `${isV6(spec.host) ? `[${spec.host}]` : spec.host}:${spec.port}: ${(e as Error).message}`,
+        );
       }
     }
-    if (net.v4 === undefined && net.v6 === undefined) {
-      throw new Error(`Could not bind UDP port ${port}: ${errors.join("; ")}`);
+    if (net.v4.length + net.v6.length === 0) {
+      throw new Error(`Could not bind UDP ${errors.join("; ")}`);
     }
-    return net;
+    return { net, errors };
   }
 
   /** Sends one datagram; a full socket buffer drops it, as UDP may. */
   send(to: SockAddr, bytes: Uint8Array): void {
-    const v4 = !to.host.includes(":");
     let ok = false;
     try {
-      if (v4 && this.v4 !== undefined) ok = this.v4.send(bytes, to.port, to.host);
-      else if (v4 && this.v6 !== undefined) ok = this.v6.send(bytes, to.port, `::ffff:${to.host}`);
-      else if (!v4 && this.v6 !== undefined) ok = this.v6.send(bytes, to.port, to.host);
+      if (isV6(to.host)) {
+        const s = this.v6[0];
+        if (s !== undefined) ok = s.send(bytes, to.port, to.host);
+      } else {
+        const s = this.v4[0];
+        if (s !== undefined) ok = s.send(bytes, to.port, to.host);
+        else if (this.v6Wildcard) ok = this.v6[0]!.send(bytes, to.port, `::ffff:${to.host}`);
+      }
     } catch {
       ok = false;
     }
@@ -77,7 +110,8 @@ export class UdpNet {
   }
 
   close(): void {
-    this.v4?.close();
-    this.v6?.close();
+    for (const s of [...this.v4, ...this.v6]) s.close();
+    this.v4.length = 0;
+    this.v6.length = 0;
   }
 }
