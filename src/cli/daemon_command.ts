@@ -14,6 +14,7 @@ import { syslogSink } from "../runtime/daemon/syslog_sink.ts";
 import { claimPidfile, readPidfile, removePidfile } from "../runtime/daemon/pidfile.ts";
 import { DETACHED_ENV, reportReady, spawnDetached } from "../runtime/daemon/detach.ts";
 import { installSignals } from "../runtime/daemon/signals.ts";
+import { DaemonControlHook } from "../runtime/control_daemon.ts";
 
 /** Runs the daemon command; resolves with the exit status. */
 export async function runDaemonCommand(args: string[], io: CliIo): Promise<number> {
@@ -62,11 +63,14 @@ function killRunning(o: TincdOptions, io: CliIo): number {
 
 async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean): Promise<number> {
   // As tincd: a log file when asked for, syslog when detached (or with -s), else stderr.
-  const log: LogSink = o.useLogfile
+  const baseLog: LogSink = o.useLogfile
     ? fileSink(o.logfile, o.identname)
     : detachedChild || o.useSyslog
     ? syslogSink(o.identname)
     : stderrSink();
+  // tinc 1.1's control socket beside the pid file; its log tee feeds `tinct log`.
+  const control = new DaemonControlHook(baseLog);
+  const log = control.log;
   for (const notice of o.notices) log.line(notice);
   if (o.mlock) log.line("Warning: --mlock is not supported by tinct and is ignored");
   if (o.chroot) log.line("Warning: --chroot is not supported by tinct and is ignored");
@@ -97,10 +101,12 @@ async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean)
     else if (o.useLogfile) io.stderr(`${message}\n`);
     return 1;
   }
+  await control.start(daemon, o.pidfile);
   const uninstall = installSignals(daemon, log);
   if (detachedChild) reportReady(null);
   const code = await daemon.stopped;
   uninstall();
+  control.close();
   removePidfile(o.pidfile);
   // Nothing should keep the process alive now; this is a bound in case a handle lingers.
   setTimeout(() => process.exit(code), 2000).unref();

@@ -123,7 +123,7 @@ describe("tinct daemon life cycle", () => {
     await startNode(lab, nx, pidfile, 2);
     await lab.waitFor("x reaches p", () => lab.ping(x.ns, overlay4(2), 1, 1), 30_000, 300);
     expect(lab.ping(x.ns, overlay4(3), 1, 1)).toBe(false);
-    const pid = Number(readFileSync(pidfile, "utf8").trim());
+    const pid = Number.parseInt(readFileSync(pidfile, "utf8"), 10);
     // A ping to p runs through both reloads; not one reply may be lost.
     let pingOut = "";
     const pinger = lab.start(x.ns, ["ping", "-c", "60", "-i", "0.2", "-W", "1", overlay4(2)], {
@@ -259,7 +259,7 @@ describe("tinct daemon life cycle", () => {
     expect(r.status).toBe(0);
     // Up means: pid file written, device configured by tinc-up, port bound, process alive.
     expect(existsSync(pidfile)).toBe(true);
-    const pid = Number(readFileSync(pidfile, "utf8").trim());
+    const pid = Number.parseInt(readFileSync(pidfile, "utf8"), 10);
     expect(() => process.kill(pid, 0)).not.toThrow();
     expect(lab.exec(x.ns, ["ip", "addr", "show", "tinc1"]).stdout).toContain(overlay4(1));
     expect(lab.exec(x.ns, ["ss", "-ltn", "sport", "= :655"]).stdout).toContain(":655");
