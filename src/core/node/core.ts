@@ -21,6 +21,7 @@ import { LogLevel } from "./effects.ts";
 import { latin1ToBytes } from "./framing.ts";
 import { bfs, mstEdges } from "./routes.ts";
 import { SubnetIndex } from "./lookup.ts";
+import { defaultRouteOptions, type RouteNode, type RouteOptions, Router } from "../route/router.ts";
 import {
   byName,
   type Connection,
@@ -59,6 +60,8 @@ export class NodeCore {
   sleepTime = 10_000;
   metaMessagesSent = 0;
   readonly subnetIndex = new SubnetIndex();
+  /** Per-frame routing decisions (src/core/route), reading subnets and nodes through this core. */
+  readonly router: Router;
   private graphDirty = false;
   private bfsGeneration = 0;
   private mstDirty = true;
@@ -77,6 +80,40 @@ export class NodeCore {
     this.myself.via = this.myself;
     this.myself.options = this.myOptions();
     this.nodes.set(config.name, this.myself);
+    this.router = new Router(config.name, {
+      lookupIpv4: (bytes, off) => this.ownerOf("ipv4", bytes.subarray(off, off + 4)),
+      lookupIpv6: (bytes, off) => this.ownerOf("ipv6", bytes.subarray(off, off + 16)),
+      lookupMac: (bytes, off) => this.ownerOf("mac", bytes.subarray(off, off + 6)),
+      node: (name) => this.routeNode(name),
+    }, this.routeOptions());
+  }
+
+  /** The route layer's options from our configuration. */
+  routeOptions(): RouteOptions {
+    return {
+      ...defaultRouteOptions(),
+      mode: this.config.mode,
+      broadcast: this.config.tunnelServer ? "no" : this.config.broadcast,
+    };
+  }
+
+  private ownerOf(kind: Subnet["kind"], addr: Uint8Array): string | undefined {
+    return this.subnetIndex.lookup(this.nodes.values(), kind, addr)?.owner.name;
+  }
+
+  private routeNode(name: string): RouteNode | undefined {
+    const n = this.nodes.get(name);
+    if (n === undefined) return undefined;
+    const via = n === this.myself ? n : n.via === this.myself ? n.nexthop : n.via;
+    return {
+      reachable: n.reachable,
+      via: via?.name ?? name,
+      // tinc's n->mtu is 1518 until PMTU discovery settles and minmtu afterwards, and then the
+      // router fragments (or answers ICMP too-big). Not wired yet: the PMTU gate in sendUdp
+      // sends frames above minmtu over TCP instead (auth/legacy_pmtu.ts keeps the settled mtu).
+      mtu: 1518,
+      clampMss: (n.options & OPTION_CLAMP_MSS) !== 0,
+    };
   }
 
   /** Our own option bits: IndirectData, TCPOnly, ClampMSS; never PMTU_DISCOVERY (no probes yet). */

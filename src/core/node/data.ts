@@ -9,13 +9,12 @@
  *     Cipher = none: E is the identity; Digest = none: no MAC
  * ```
  *
- * Frames from the TUN and from peers are routed by destination subnet; unicast goes to the
- * owner's `via` over UDP when its key is valid, else as `17 LEN` over the meta connection to
- * the nexthop (also when the frame itself came over TCP). Broadcasts follow the MST.
+ * Frames from the TUN and from peers are routed by the route layer's Router; unicast goes to
+ * the owner's `via` over UDP when its key is valid, else as `17 LEN` over the meta connection
+ * to the nexthop (also when the frame itself came over TCP). Broadcasts follow the MST.
  * Datagrams from unknown addresses are matched by MAC (try_harder). PMTU probes are echoed;
  * with PMTU_DISCOVERY on a link, frames above the node's minmtu go over TCP.
- * Discovery itself is auth/legacy_pmtu.ts. Not yet: ICMP generation, ARP/NDP replies, ClampMSS,
- * compression.
+ * Discovery itself is auth/legacy_pmtu.ts.
  * @module
  */
 import { OPTION_PMTU_DISCOVERY, OPTION_TCPONLY } from "../meta/requests.ts";
@@ -28,69 +27,44 @@ import { openFrom, sealFor, tryHarder } from "./auth/legacy_packet.ts";
 import { pmtuReply } from "./auth/legacy_pmtu.ts";
 
 const ETH_HEADER = 14;
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_IPV6 = 0x86dd;
-const ETHERTYPE_ARP = 0x0806;
 /** REQ_KEY is sent at most this often per node while we lack its key (ms). */
 const REQ_KEY_INTERVAL = 10_000;
 
 /**
- * Routes a frame that came from `source` (myself for the TUN). `viaTcp` marks frames that
- * arrived as PACKET: they keep travelling over TCP (tinc's priority −1).
+ * Routes a frame that came from `source` (myself for the TUN) with the route layer's Router
+ * (src/core/route: router/switch/hub, ARP and NDP answers, ICMP errors, fragmentation,
+ * ClampMSS, DecrementTTL) and carries out its decision. `viaTcp` marks frames that arrived as
+ * PACKET: they keep travelling over TCP (tinc's priority −1).
  */
 export function routeFrame(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
   if (frame.length < ETH_HEADER) {
     return core.drop("frame shorter than an Ethernet header", { from: source.name });
   }
   core.flushGraph();
-  switch (core.config.mode) {
-    case "hub":
-      return broadcastFrame(core, source, frame, viaTcp);
-    case "switch":
-      return routeMac(core, source, frame, viaTcp);
-    case "router":
-      return routeIp(core, source, frame, viaTcp);
-  }
-}
-
-function routeIp(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
-  const type = (frame[12]! << 8) | frame[13]!;
-  if (type === ETHERTYPE_IPV4) {
-    if (frame.length < ETH_HEADER + 20) return core.drop("truncated IPv4 packet");
-    const dst = frame.subarray(30, 34);
-    if (dst[0]! >= 224 || (dst[0] === 255 && dst[1] === 255 && dst[2] === 255 && dst[3] === 255)) {
-      return broadcastFrame(core, source, frame, viaTcp);
+  if (core.config.mode === "switch" && source === core.myself) learnMac(core, frame.subarray(6, 12));
+  const d = core.router.route(core.now, source.name, frame, frame.length);
+  // ICMP errors live in the router's reused buffer: copy them before they leave.
+  const out = d.icmp ? d.frame.slice(0, d.length) : d.frame.subarray(0, d.length);
+  switch (d.action) {
+    case "send": {
+      const to = core.nodes.get(d.to);
+      if (to === undefined) return core.drop("route to an unknown node", { to: d.to });
+      return sendFrame(core, to, out, viaTcp && !d.icmp);
     }
-    return unicast(
-      core,
-      source,
-      frame,
-      viaTcp,
-      core.subnetIndex.lookup(core.nodes.values(), "ipv4", dst)?.owner,
-    );
+    case "device":
+      core.fx.writeTun(out);
+      return;
+    case "broadcast":
+      return broadcastFrame(core, source, out, viaTcp);
+    case "fragments": {
+      const to = core.nodes.get(d.to);
+      if (to === undefined) return core.drop("route to an unknown node", { to: d.to });
+      for (const f of d.fragments ?? []) sendFrame(core, to, f, viaTcp);
+      return;
+    }
+    case "drop":
+      return core.drop(d.reason, { from: source.name });
   }
-  if (type === ETHERTYPE_IPV6) {
-    if (frame.length < ETH_HEADER + 40) return core.drop("truncated IPv6 packet");
-    const dst = frame.subarray(38, 54);
-    if (dst[0] === 0xff) return broadcastFrame(core, source, frame, viaTcp);
-    return unicast(
-      core,
-      source,
-      frame,
-      viaTcp,
-      core.subnetIndex.lookup(core.nodes.values(), "ipv6", dst)?.owner,
-    );
-  }
-  if (type === ETHERTYPE_ARP) return core.drop("ARP replies are not implemented yet");
-  return core.drop(`unknown ethertype ${type.toString(16)}`);
-}
-
-function routeMac(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
-  if (source === core.myself) learnMac(core, frame.subarray(6, 12));
-  const dst = frame.subarray(0, 6);
-  const s = (dst[0]! & 1) === 0 ? core.subnetIndex.lookup(core.nodes.values(), "mac", dst) : undefined;
-  if (s === undefined) return broadcastFrame(core, source, frame, viaTcp);
-  unicast(core, source, frame, viaTcp, s.owner);
 }
 
 /** Switch mode: a source MAC seen on our device becomes our subnet until MACExpire. */
@@ -108,19 +82,6 @@ function learnMac(core: NodeCore, mac: Uint8Array): void {
   core.subnetsChanged();
   core.broadcastLine(core.subnetLine(10, probe));
   core.subnetScript(probe, true);
-}
-
-function unicast(
-  core: NodeCore,
-  source: NodeRec,
-  frame: Uint8Array,
-  viaTcp: boolean,
-  owner: NodeRec | undefined,
-): void {
-  if (owner === undefined) return core.drop("no subnet for destination", { from: source.name });
-  if (owner === source) return core.drop("packet looping back to its source", { from: source.name });
-  if (!owner.reachable) return core.drop("destination unreachable", { to: owner.name });
-  sendFrame(core, owner, frame, viaTcp);
 }
 
 /** tinc's send_packet: to the device for myself, else toward `n` over UDP or TCP. */

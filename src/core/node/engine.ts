@@ -247,6 +247,8 @@ export class Engine {
   /** Switch mode: learned MACs past MACExpire are withdrawn. */
   private ageSubnets(): void {
     const core = this.core;
+    // The router's own table of learned MACs only needs bounding; ours drives announcements.
+    core.router.learnedMacs.expire(core.now, core.config.macExpire);
     for (const s of sortedSubnets(core.myself)) {
       if (s.expires === undefined || s.expires > core.now) continue;
       core.log(LogLevel.traffic, "Subnet expired", { subnet: s.text });
@@ -339,6 +341,7 @@ export class Engine {
         config = { ...config, name: old.name };
       }
       core.config = config;
+      core.router.options = core.routeOptions();
       for (const c of [...core.conns.values()]) {
         if (c.name === undefined) continue;
         const before = old.hosts.get(c.name);

@@ -354,3 +354,24 @@ describe("coalesced graph()", () => {
     );
   });
 });
+
+describe("routing through the route layer", () => {
+  test("a frame from the device to no known subnet comes back as ICMP net unknown", () => {
+    const h = harness();
+    const frame = new Uint8Array(14 + 28);
+    frame[12] = 0x08;
+    frame[14] = 0x45;
+    frame[17] = 28;
+    frame[22] = 64;
+    frame[23] = 17;
+    frame.set([10, 1, 0, 1], 26);
+    frame.set([198, 51, 100, 7], 30);
+    h.engine.onTunFrame(5, frame);
+    expect(h.tun.length).toBe(1);
+    const icmp = h.tun[0]!;
+    expect([icmp[12], icmp[13]]).toEqual([0x08, 0x00]);
+    expect(icmp[23]).toBe(1); // protocol ICMP
+    expect([icmp[34], icmp[35]]).toEqual([3, 6]); // destination unreachable, network unknown
+    expect(h.engine.dropCounts()).toEqual({});
+  });
+});
