@@ -31,6 +31,7 @@ import type {
   WriteMode,
 } from "../../core/node/effects.ts";
 import { Engine } from "../../core/node/engine.ts";
+import type { ControlDumps } from "../../core/node/control_dump.ts";
 import type { TunDevice } from "../tun.ts";
 import { openTun } from "../tun_open.ts";
 import { startTunReader, type TunReader } from "../tun_reader.ts";
@@ -387,6 +388,25 @@ export class Daemon implements Effects {
       );
     }
     for (const s of view.subnets) this.options.log.line(` subnet ${s.subnet} owner ${s.owner}`);
+  }
+
+  /** What `tinct dump`/`info` show, for the control socket (src/runtime/control_daemon.ts). */
+  controlDumps(): ControlDumps {
+    return this.engine.controlDumps();
+  }
+
+  /** The control socket's `debug N`: the engine's level and the daemon's own log filter. */
+  setDebugLevel(level: number): void {
+    this.debugLevel = level;
+    this.savedDebugLevel = undefined;
+    this.engine.onControl(clock(), { type: "debug", level });
+  }
+
+  /** The control socket's `disconnect NAME`; false when not connected to NAME. */
+  disconnect(name: string): boolean {
+    const r = this.engine.onControl(clock(), { type: "disconnect", name });
+    this.arm(this.engine.nextDeadline());
+    return r.ok;
   }
 
   /** A snapshot for tests and dumps. */

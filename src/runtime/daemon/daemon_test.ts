@@ -84,6 +84,9 @@ describe("Daemon (in process, loopback, no device)", () => {
       ]]);
       expect(logA.lines).toContain("Ready");
 
+      expect(a.controlDumps().nodes.map((n) => n.name).sort()).toEqual(["alpha", "beta"]);
+      expect(a.disconnect("nobody")).toBe(false);
+
       // A reload with a broken file keeps everything as it was.
       writeFileSync(join(dirB, "tinc.conf"), "Name = beta\nDeviceType = sideways\n");
       b.reload();
