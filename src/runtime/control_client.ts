@@ -123,7 +123,14 @@ export class ControlClient {
       return { ok: false, message: `Could not open pid file ${pidfile}: ${reason}` };
     }
     const m = /^\s*(-?\d+)\s+(\S+)\s+(\S+)\s+port\s+(\S+)/.exec(text);
-    if (m === null) return { ok: false, message: `Could not parse pid file ${pidfile}` };
+    if (m === null) {
+      // A tinc 1.0 pid file holds only the pid; tinc's CLI still learns it (stop then sends TERM).
+      const bare = /^\s*(\d+)/.exec(text);
+      const message = `Could not parse pid file ${pidfile}`;
+      return bare !== null && Number(bare[1]) > 0
+        ? { ok: false, message, pid: Number(bare[1]) }
+        : { ok: false, message };
+    }
     const pid = Number.parseInt(m[1]!, 10);
     const cookie = m[2]!;
     const path = socketPath ?? controlSocketPath(pidfile);

@@ -281,6 +281,24 @@ describe("control socket with the real CLI code", () => {
     expect(existsSync(dead)).toBe(false);
   });
 
+  test("stop with a tinc 1.0 pid file sends TERM to the pid in it", async () => {
+    const child = Bun.spawn(["sleep", "30"]);
+    const old = join(dir, "old.pid");
+    writeFileSync(old, `${child.pid}\n`);
+    let err = "";
+    const code = await runCtl(["--pidfile", old, "stop"], {
+      stdout: () => {},
+      stderr: (s) => void (err += s),
+      env: () => undefined,
+      cwd: dir,
+      helpText: "",
+      versionText: "",
+    });
+    expect(code).toBe(0);
+    expect(err).toBe(`Could not parse pid file ${old}\nSent TERM signal to process with PID ${child.pid}.\n`);
+    expect(await child.exited).toBe(143);
+  });
+
   test("stop: reply, then the daemon closes", async () => {
     const done = tinct("stop");
     // The fake daemon stops when asked; closing the socket is what the CLI waits for.

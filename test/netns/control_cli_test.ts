@@ -113,6 +113,28 @@ describe("tinct control CLI against tinct daemon", () => {
     expect(tinct("disconnect", "nobody").stderr).toBe("Could not disconnect nobody.\n");
   }, 60_000);
 
+  test("log streams the daemon's log lines", async () => {
+    let out = "";
+    const follower = lab.start(x.ns, [...tinctCommand(), "--pidfile", pidfile, "log", "5"], {
+      logTo: (s) => (out += s),
+    });
+    // The follower is registered once a dump shows a second control connection with the log bit.
+    await lab.waitFor(
+      "log client connected",
+      () => /<control> .* status a00$/m.test(tinct("dump", "connections").stdout),
+      20_000,
+      200,
+    );
+    expect(tinct("reload").status).toBe(0);
+    await lab.waitFor(
+      "reload in the streamed log",
+      () => out.includes("reloaded configuration"),
+      10_000,
+      100,
+    );
+    await lab.stop(follower);
+  }, 60_000);
+
   test("stop ends the daemon and removes pid file and socket", async () => {
     const r = tinct("stop");
     expect(r.status).toBe(0);
