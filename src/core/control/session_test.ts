@@ -189,6 +189,25 @@ describe("control session", () => {
     expect(o.take()).toBe("18 15 15\nat daemon level");
   });
 
+  test("hostile input never throws; only well-formed lines come back", () => {
+    const token = fc.oneof(
+      fc.constantFrom("18", "0", "4", "-1", "3", "9", "12", "15", `^${COOKIE}`, "^", "x"),
+      fc.string({ maxLength: 6 }),
+    );
+    const line = fc.array(token, { maxLength: 5 }).map((t) => t.join(" "));
+    fc.assert(fc.property(fc.boolean(), fc.array(line, { maxLength: 12 }), (auth, lines) => {
+      const o = auth ? authed() : open();
+      o.take();
+      expect(() => o.s.receive(lines.join("\n") + "\n")).not.toThrow();
+      const written = o.take();
+      for (const out of written.split("\n").filter((l) => l !== "")) {
+        expect(out).toMatch(/^(18 -?\d+( \S+)*|4 0 321)$/);
+      }
+      // Without the cookie (no ACK written), nothing reaches the daemon.
+      if (!auth && !written.includes("4 0 321")) expect(o.calls).toEqual([]);
+    }));
+  });
+
   test("utf8Length matches TextEncoder", () => {
     fc.assert(fc.property(fc.string({ unit: "grapheme" }), (s) => {
       expect(utf8Length(s)).toBe(new TextEncoder().encode(s).length);
