@@ -59,7 +59,7 @@ export class NodeCore {
   /** Extra sleep imposed after duplicate-name detection (ms), doubling each time. */
   sleepTime = 10_000;
   metaMessagesSent = 0;
-  readonly subnetIndex = new SubnetIndex();
+  readonly subnetIndex = new SubnetIndex((name) => this.nodes.get(name));
   /** Per-frame routing decisions (src/core/route), reading subnets and nodes through this core. */
   readonly router: Router;
   private graphDirty = false;
@@ -327,6 +327,7 @@ export class NodeCore {
       if (visited !== n.reachable) changed.push(n);
     }
     changed.sort((a, b) => byName(a.name, b.name));
+    if (changed.length > 0) this.subnetIndex.reachabilityChanged();
     for (const n of changed) this.reachabilityChanged(n);
   }
 
