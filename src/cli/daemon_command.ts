@@ -15,6 +15,7 @@ import { claimPidfile, readPidfile, removePidfile } from "../runtime/daemon/pidf
 import { DETACHED_ENV, reportReady, spawnDetached } from "../runtime/daemon/detach.ts";
 import { installSignals } from "../runtime/daemon/signals.ts";
 import { DaemonControlHook } from "../runtime/control_daemon.ts";
+import { createNotifier } from "../runtime/sd_notify.ts";
 
 /** Runs the daemon command; resolves with the exit status. */
 export async function runDaemonCommand(args: string[], io: CliIo): Promise<number> {
@@ -83,6 +84,8 @@ async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean)
     return 1;
   }
   log.line(`tinct daemon ${VERSION} starting, debug level ${o.debugLevel}`);
+  // systemd Type=notify (dist/systemd/tinct@.service): READY=1, WATCHDOG=1, STOPPING=1.
+  const notifier = createNotifier();
   let daemon: Daemon;
   try {
     daemon = await Daemon.start({
@@ -92,6 +95,7 @@ async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean)
       bypassSecurity: o.bypassSecurity,
       commandLine: o.configOptions,
       log,
+      onStopping: () => notifier.stopping("Terminating"),
     });
   } catch (e) {
     removePidfile(o.pidfile);
@@ -101,12 +105,20 @@ async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean)
     else if (o.useLogfile) io.stderr(`${message}\n`);
     return 1;
   }
-  await control.start(daemon, o.pidfile);
+  try {
+    await control.start(daemon, o.pidfile);
+  } catch (e) {
+    // tincd 1.0 has no control socket: the tunnel runs on without one; signals still work.
+    log.line(`Control socket not available: ${(e as Error).message}`);
+  }
   const uninstall = installSignals(daemon, log);
   if (detachedChild) reportReady(null);
+  notifier.ready("Ready");
+  notifier.startWatchdog();
   const code = await daemon.stopped;
   uninstall();
   control.close();
+  notifier.close();
   removePidfile(o.pidfile);
   // Nothing should keep the process alive now; this is a bound in case a handle lingers.
   setTimeout(() => process.exit(code), 2000).unref();

@@ -50,6 +50,8 @@ export interface DaemonOptions {
   /** `-o` entries. */
   commandLine: readonly ConfigEntry[];
   log: LogSink;
+  /** Called once when shutting down begins (systemd's STOPPING=1). */
+  onStopping?: () => void;
 }
 
 /** Start-up failed; `message` says why (config errors carry "FILE line N: …"). */
@@ -417,6 +419,7 @@ export class Daemon implements Effects {
   /** TERM: close connections, subnet-down and tinc-down, close the device and sockets. */
   async stop(code = 0): Promise<void> {
     if (this.stopping) return;
+    this.options.onStopping?.();
     this.engine.onControl(clock(), { type: "stop" });
     this.stopping = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
