@@ -9,7 +9,6 @@ import { formatLogLine, type LogSink } from "./log_sink.ts";
 function node(
   base: string,
   name: string,
-  port: number,
   peers: Record<string, number>,
   connectTo: string[],
 ): string {
@@ -64,8 +63,8 @@ describe("Daemon (in process, loopback, no device)", () => {
     const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
     const pa = 30000 + (process.pid % 15000) * 2;
     const peers = { alpha: pa, beta: pa + 1 };
-    const dirA = node(base, "alpha", pa, peers, []);
-    const dirB = node(base, "beta", pa + 1, peers, ["alpha"]);
+    const dirA = node(base, "alpha", peers, []);
+    const dirB = node(base, "beta", peers, ["alpha"]);
     const logA = memoryLog();
     const logB = memoryLog();
     const common = { netname: null, debugLevel: 1, bypassSecurity: true, commandLine: [] };
@@ -111,7 +110,7 @@ describe("Daemon (in process, loopback, no device)", () => {
   test("start-up without a private key (and no --bypass-security) or with a busy port fails with the reason", async () => {
     const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
     const port = 30001 + (process.pid % 15000) * 2;
-    const dir = node(base, "alpha", port, { alpha: port }, []);
+    const dir = node(base, "alpha", { alpha: port }, []);
     const common = { netname: null, debugLevel: 0, commandLine: [], log: memoryLog() };
     await expect(Daemon.start({ ...common, confbase: dir, bypassSecurity: false })).rejects.toThrow(
       `Error reading RSA private key file \`${join(dir, "rsa_key.priv")}'`,
@@ -130,7 +129,7 @@ describe("Daemon (in process, loopback, no device)", () => {
   test("BindToAddress: the given addresses only; one that fails is logged, none left fails", async () => {
     const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
     const port = 30000 + (process.pid % 15000) * 2;
-    const dir = node(base, "alpha", port, { alpha: port }, []);
+    const dir = node(base, "alpha", { alpha: port }, []);
     const conf = join(dir, "tinc.conf");
     writeFileSync(
       conf,
