@@ -160,6 +160,12 @@ describe("control socket with the real CLI code", () => {
       stderr: "Could not disconnect zeta.\n",
     });
     expect((await tinct("disconnect", "a-b")).stderr).toBe("Invalid name for node.\n");
+    // No daemon handles REQ_CONNECT (tinc's neither): the CLI reports failure.
+    expect(await tinct("connect", "beta")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "Could not connect to beta.\n",
+    });
   });
 
   test("dump nodes, reachable nodes, edges, subnets, connections", async () => {

@@ -148,6 +148,22 @@ export function cmdDisconnect(o: CtlOptions, args: string[], io: CtlIo): Promise
   return simpleRequest(o, io, ControlType.DISCONNECT, `Could not disconnect ${args[0]}.`, args[0]);
 }
 
+/**
+ * `connect NODE`: sends REQ_CONNECT. tinc's daemon has no handler for it (it answers `18 -1`),
+ * and neither has tinct's, so this fails as tinc's does; kept for scripts that call it.
+ */
+export function cmdConnect(o: CtlOptions, args: string[], io: CtlIo): Promise<number> | number {
+  if (args.length !== 1) {
+    io.stderr("Invalid number of arguments.\n");
+    return 1;
+  }
+  if (!isValidNodeName(args[0]!)) {
+    io.stderr("Invalid name for node.\n");
+    return 1;
+  }
+  return simpleRequest(o, io, ControlType.CONNECT, `Could not connect to ${args[0]}.`, args[0]);
+}
+
 /** C's atoi: leading blanks, optional sign, digits; 0 when there are none. */
 function atoi(text: string): number {
   const m = /^\s*([+-]?\d+)/.exec(text);

@@ -5,6 +5,7 @@
  */
 import { cmdGenerateEd25519Keys, cmdGenerateKeys, cmdGenerateRsaKeys, cmdInit } from "./key_commands.ts";
 import {
+  cmdConnect,
   cmdDebug,
   cmdDisconnect,
   cmdDump,
@@ -41,6 +42,7 @@ export const CTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
   "purge": cmdPurge,
   "debug": cmdDebug,
   "disconnect": cmdDisconnect,
+  "connect": cmdConnect,
   "dump": cmdDump,
   "list": cmdDump,
   "info": cmdInfo,
