@@ -26,8 +26,18 @@ function engineOf(daemon: Daemon): Engine {
   return (daemon as unknown as { engine: Engine }).engine;
 }
 
-/** A {@link ControlBackend} over a running daemon. */
-export function daemonControlBackend(daemon: Daemon): ControlBackend {
+/** Runs `fn` and returns the log lines it produced. */
+export type LogCapture = (fn: () => void) => string[];
+
+/**
+ * A {@link ControlBackend} over a running daemon.
+ * @param capture observes the daemon's log during a call: the daemon's reload() reports a
+ *   configuration it could not read only by logging "Unable to reread configuration"
+ */
+export function daemonControlBackend(
+  daemon: Daemon,
+  capture: LogCapture = (fn) => (fn(), []),
+): ControlBackend {
   const dumps = (): ControlDumps => engineOf(daemon).controlDumps();
   const name = daemon.view().name;
   return {
@@ -42,8 +52,8 @@ export function daemonControlBackend(daemon: Daemon): ControlBackend {
     dumpTraffic: () => dumps().traffic,
     stop: () => void daemon.stop(0),
     reload: () => {
-      daemon.reload();
-      return 0;
+      const lines = capture(() => daemon.reload());
+      return lines.some((l) => l.startsWith("Unable to reread configuration")) ? 1 : 0;
     },
     purge: () => daemon.purge(),
     retry: () => daemon.retry(),
@@ -57,6 +67,7 @@ export function daemonControlBackend(daemon: Daemon): ControlBackend {
 /** The daemon's control socket and the log tee that feeds `tinct log`. */
 export class DaemonControlHook {
   private socket: ControlSocket | undefined;
+  private captured: string[] | undefined;
   /** The daemon's log: the base sink, and control clients that asked for the log. */
   readonly log: LogSink;
 
@@ -64,6 +75,7 @@ export class DaemonControlHook {
     this.log = {
       line: (message: string, fields?: LogFields) => {
         base.line(message, fields);
+        this.captured?.push(message);
         // The sink does not carry levels; every line it is given counts as level 0.
         this.socket?.log(0, formatLogLine(message, fields));
       },
@@ -73,7 +85,15 @@ export class DaemonControlHook {
   /** Opens the socket beside `pidfile` and rewrites the pid file with the cookie; failures are logged. */
   async start(daemon: Daemon, pidfile: string): Promise<void> {
     try {
-      const backend = daemonControlBackend(daemon);
+      const backend = daemonControlBackend(daemon, (fn) => {
+        this.captured = [];
+        try {
+          fn();
+          return this.captured;
+        } finally {
+          this.captured = undefined;
+        }
+      });
       const self = backend.dumpNodes().find((n) => n.host === "MYSELF");
       this.socket = await startControlSocket(backend, {
         pidfile,

@@ -4,7 +4,7 @@
  * cookie in the pid file and the socket beside it, dump what the daemon knows, reload, and stop it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab, type LabNode } from "./lib/lab.ts";
@@ -111,6 +111,19 @@ describe("tinct control CLI against tinct daemon", () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe("");
     expect(tinct("disconnect", "nobody").stderr).toBe("Could not disconnect nobody.\n");
+    // A configuration that cannot be read is refused and the old one kept.
+    const conf = join(work, "x", "tinc.conf");
+    const good = readFileSync(conf, "utf8");
+    writeFileSync(
+      conf,
+      /^Mode = /m.test(good) ? good.replace(/^Mode = .*$/m, "Mode = sideways") : `Mode = sideways\n${good}`,
+    );
+    const bad = tinct("reload");
+    writeFileSync(conf, good);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe("Could not reload configuration.\n");
+    expect(lab.ping(x.ns, overlay4(2), 1, 2)).toBe(true);
+    expect(tinct("reload").status).toBe(0);
   }, 60_000);
 
   test("log streams the daemon's log lines", async () => {
