@@ -7,6 +7,7 @@ import type { Subnet } from "../subnet/subnet.ts";
 import { type LegacyCryptoProvider, pureLegacyCrypto } from "../crypto/legacy/provider.ts";
 import type { Compressor } from "../compress/compressor.ts";
 import type { SockAddr } from "./effects.ts";
+import type { Ed25519KeyPair } from "../sptps/ed25519.ts";
 
 /** What we know about one host from hosts/NAME (ours included). */
 export interface HostConfig {
@@ -27,6 +28,8 @@ export interface HostConfig {
    * else the text of hosts/NAME itself (its `-----BEGIN RSA PUBLIC KEY-----` block).
    */
   publicKeyPem?: string;
+  /** tinc 1.1's `Ed25519PublicKey` (tinc base64, 43 characters), when hosts/NAME has one. */
+  ed25519PublicKey?: string;
 }
 
 /**
@@ -85,6 +88,13 @@ export interface EngineConfig {
   pmtuDiscovery: boolean;
   /** Contents of PrivateKeyFile (default CONFBASE/rsa_key.priv); needed unless bypassSecurity. */
   privateKeyPem?: string;
+  /** tinc 1.1: our Ed25519 key (Ed25519PrivateKeyFile, default CONFBASE/ed25519_key.priv). */
+  ed25519Key?: Ed25519KeyPair;
+  /**
+   * tinc 1.1's ExperimentalProtocol: SPTPS meta connections and UDP sessions (auth/sptps_meta.ts,
+   * sptps_data.ts). Unset: on exactly when `ed25519Key` is set. `false` also makes the ID say `17.0`.
+   */
+  experimentalProtocol?: boolean;
   /** Our inbound packet parameters. Default: none with bypassSecurity, else tinc's defaults. */
   packet: PacketSettings;
   /** Legacy ciphers and MACs: pure by default; the runtime may inject its native provider. */
@@ -133,6 +143,10 @@ export function withDefaults(
     bypassSecurity: partial.bypassSecurity ?? true,
     pmtuDiscovery: partial.pmtuDiscovery ?? false,
     ...(partial.privateKeyPem !== undefined ? { privateKeyPem: partial.privateKeyPem } : {}),
+    ...(partial.ed25519Key !== undefined ? { ed25519Key: partial.ed25519Key } : {}),
+    ...(partial.experimentalProtocol !== undefined
+      ? { experimentalProtocol: partial.experimentalProtocol }
+      : {}),
     packet: partial.packet ??
       ((partial.bypassSecurity ?? true) ? NULL_PACKET_SETTINGS : TINC_PACKET_DEFAULTS),
     legacyCrypto: partial.legacyCrypto ?? pureLegacyCrypto,

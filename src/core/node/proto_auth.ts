@@ -18,12 +18,40 @@ import { sortedEdges } from "./routes.ts";
 import { isValidName } from "./wire.ts";
 import type { Connection, EdgeRec } from "./world.ts";
 import type { AuthStep } from "./auth/authenticator.ts";
+import { ackMinorBits, idVersion, negotiateMinor, sptpsMetaAuthenticator } from "./auth/sptps_meta.ts";
+import { sptpsRandom } from "./auth/sptps_keys.ts";
 
 /** The protocol version we speak: tinc 1.0's 17. */
 export const PROTOCOL_MAJOR = 17;
 
+/** `0 NAME 17[.MINOR]` (auth/sptps_meta.ts picks the minor). */
 export function sendId(core: NodeCore, c: Connection): void {
-  core.sendLine(c, `${RequestCode.ID} ${core.myself.name} ${PROTOCOL_MAJOR}`);
+  const peer = c.outgoing?.name ?? c.name;
+  core.sendLine(
+    c,
+    `${RequestCode.ID} ${core.myself.name} ${idVersion(core, c.outgoing !== undefined, peer)}`,
+  );
+}
+
+/** Minor ≥ 2: the connection continues inside an SPTPS session (auth/sptps_meta.ts). */
+function useSptps(core: NodeCore, c: Connection, peerName: string): string | undefined {
+  const auth = sptpsMetaAuthenticator(core, peerName, {
+    sendWire: (bytes) => {
+      if (c.phase !== "closed") core.fx.sendMeta(c.id, bytes);
+    },
+    established: () => {
+      if (c.phase === "closed") return;
+      c.allow = RequestCode.ACK;
+      sendAck(core, c);
+    },
+    fail: (reason) => {
+      core.drop(`meta SPTPS: ${reason}`, { peer: peerName });
+      core.terminate(c, c.phase === "active", reason);
+    },
+  }, sptpsRandom(core.rng));
+  if (typeof auth === "string") return auth;
+  c.auth = auth;
+  return undefined;
 }
 
 /** Runs an authenticator step: send its lines, move the gate, or refuse. */
@@ -50,8 +78,14 @@ export const handleId: Handler<Extract<Request, { code: RequestCode.ID }>> = (co
     return refused(`peer uses incompatible version ${req.major}.${req.minor}`);
   }
   if (!core.config.hosts.has(req.name)) return refused(`no hosts file for ${req.name}`);
+  const minor = negotiateMinor(core, req.name, req.minor);
+  if (!minor.ok) return refused(minor.reason);
   c.name = req.name;
-  c.peerMinor = req.minor;
+  c.peerMinor = minor.minor;
+  if (minor.minor >= 2) {
+    const problem = useSptps(core, c, req.name);
+    if (problem !== undefined) return refused(problem);
+  }
   if (c.outgoing === undefined) sendId(core, c);
   return applyAuthStep(core, c, c.auth.afterId(req.name, c.outgoing !== undefined));
 };
@@ -76,6 +110,7 @@ export function sendAck(core: NodeCore, c: Connection): void {
     options |= OPTION_PMTU_DISCOVERY;
   }
   if (host?.clampMss ?? (core.myself.options & OPTION_CLAMP_MSS) !== 0) options |= OPTION_CLAMP_MSS;
+  options = (options | ackMinorBits(core.config)) >>> 0;
   c.options = options;
   core.sendLine(c, `${RequestCode.ACK} ${core.config.port} ${c.estimatedWeight} ${options.toString(16)}`);
 }
