@@ -170,7 +170,9 @@ export class Daemon implements Effects {
     if (this.device !== undefined) {
       const device = this.device;
       this.reader = await startTunReader(device, {
+        onBatchEnd: () => this.udp.endBatch(),
         onFrame: (slot, length) => {
+          this.udp.beginBatch();
           const deadline = this.engine.onTunFrame(clock(), slot.subarray(0, length));
           if (deadline < this.timerAt) this.arm(deadline);
         },

@@ -50,4 +50,33 @@ describe("UdpNet", () => {
       a.close();
     }
   });
+
+  test("a batch goes out in order at its end; a family switch flushes what came before", async () => {
+    const base = 20000 + ((process.pid + 13) % 20000);
+    const got: string[] = [];
+    const a = await UdpNet.open(base, "any", (_from, b) => got.push(new TextDecoder().decode(b)));
+    const b = await UdpNet.open(base + 1, "any", () => {});
+    try {
+      const enc = (t: string) => new TextEncoder().encode(t);
+      b.beginBatch();
+      for (let i = 0; i < 5; i++) b.send({ host: "127.0.0.1", port: base }, enc(`m${i}`));
+      await Bun.sleep(50);
+      expect(got).toEqual([]);
+      b.endBatch();
+      await until("five datagrams", () => got.length === 5);
+      expect(got).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+      if (hasIpv6Loopback) {
+        b.beginBatch();
+        b.send({ host: "127.0.0.1", port: base }, enc("v4"));
+        b.send({ host: "::1", port: base }, enc("v6"));
+        b.endBatch();
+        await until("both families", () => got.length === 7);
+        expect(got.slice(5).sort()).toEqual(["v4", "v6"]);
+      }
+      expect(b.sendFailures).toBe(0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
 });
