@@ -27,6 +27,7 @@ import {
   privateKeyPemFromHex,
 } from "../../core/node/auth/legacy_config.ts";
 import { nativeLegacyCrypto } from "../../crypto/legacy_native.ts";
+import { createRuntimeCompressor } from "../compress.ts";
 
 /** What the daemon needs from one read of the directory. */
 export interface LoadedConfig {
@@ -178,6 +179,8 @@ export function readConfigDir(
   const engine = withDefaults({
     ...legacy.value,
     legacyCrypto: nativeLegacyCrypto,
+    // Without a compressor the engine cannot honour Compression levels in either direction.
+    compressor: createRuntimeCompressor(),
     name: daemon.name,
     ...(options.netname !== null ? { netname: options.netname } : {}),
     device: daemon.device,
