@@ -25,6 +25,7 @@ import { MAX_FRAME, sendTcpPacket } from "./proto_misc.ts";
 import type { NodeRec } from "./world.ts";
 import { openFrom, sealFor, tryHarder } from "./auth/legacy_packet.ts";
 import { pmtuReply } from "./auth/legacy_pmtu.ts";
+import { nodeUsesSptps, sptpsReceiveUdp, sptpsSendFrame } from "./sptps_data.ts";
 
 const ETH_HEADER = 14;
 /** REQ_KEY is sent at most this often per node while we lack its key (ms). */
@@ -90,6 +91,7 @@ export function sendFrame(core: NodeCore, n: NodeRec, frame: Uint8Array, viaTcp:
     core.fx.writeTun(frame);
     return;
   }
+  if (nodeUsesSptps(core, n)) return sptpsSendFrame(core, n, frame);
   const via = viaTcp || n.via === core.myself ? n.nexthop : n.via;
   if (via === undefined) return core.drop("no route", { to: n.name });
   if (viaTcp || ((core.myself.options | via.options) & OPTION_TCPONLY) !== 0) {
@@ -154,6 +156,7 @@ export function broadcastFrame(core: NodeCore, source: NodeRec, frame: Uint8Arra
  * of the same length with byte 0 = 1; a non-zero byte 0 is a reply and raises minmtu).
  */
 export function receiveUdp(core: NodeCore, from: SockAddr, datagram: Uint8Array): void {
+  if (sptpsReceiveUdp(core, from, datagram)) return;
   if (datagram.length > MAX_FRAME) return core.drop("UDP packet too long", { from: addrKey(from) });
   let n = core.nodeByUdp.get(addrKey(from));
   if (n === undefined) {

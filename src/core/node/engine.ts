@@ -27,6 +27,7 @@ import { byName, type Connection } from "./world.ts";
 import { receiveSeqnoWornOut } from "./auth/legacy_packet.ts";
 import { pmtuNextDeadline, pmtuTick, sendProbeUdp } from "./auth/legacy_pmtu.ts";
 import { type ControlDumps, controlDumps } from "./control_dump.ts";
+import { sptpsNextDeadline, sptpsRekeyAll, sptpsTakeRaw, sptpsTick } from "./sptps_data.ts";
 
 /** Requests from the control socket (tinc's `tinc` CLI and signals). */
 export type ControlRequest =
@@ -148,6 +149,7 @@ export class Engine {
           break;
         }
         if (item.kind === "raw") {
+          if (sptpsTakeRaw(core, c, item.bytes)) continue;
           if (c.node !== undefined) routeFrame(core, c.node, item.bytes, true);
           continue;
         }
@@ -211,6 +213,7 @@ export class Engine {
         if (out.retryAt !== undefined && out.retryAt <= now) setupOutgoing(core, out);
       }
       pmtuTick(core, sendProbeUdp(core));
+      sptpsTick(core);
       if (now >= this.keyExpiresAt) {
         this.keyExpiresAt = now + core.config.keyExpire * 1000;
         this.expireKeys();
@@ -266,6 +269,7 @@ export class Engine {
     for (const n of core.nodes.values()) n.inKey = false;
     sendKeyChanged(core);
     core.flushGraph();
+    sptpsRekeyAll(core);
     for (const n of [...core.nodes.values()].sort((a, b) => byName(a.name, b.name))) {
       if (n !== core.myself && n.reachable && n.conn !== undefined) sendAnsKey(core, n);
     }
@@ -378,7 +382,12 @@ export class Engine {
   /** The earliest time (ms) at which onTimer has work to do. */
   nextDeadline(): number {
     if (!this.started || this.core.stopped) return Infinity;
-    let t = Math.min(this.nextCheck, this.keyExpiresAt, pmtuNextDeadline(this.core));
+    let t = Math.min(
+      this.nextCheck,
+      this.keyExpiresAt,
+      pmtuNextDeadline(this.core),
+      sptpsNextDeadline(this.core),
+    );
     for (const out of this.core.outgoings.values()) {
       if (out.retryAt !== undefined) t = Math.min(t, out.retryAt);
     }

@@ -19,6 +19,7 @@ import { formatRequestLine, isValidName } from "./wire.ts";
 import type { NodeRec } from "./world.ts";
 import { acceptSendKey, issueReceiveKey } from "./auth/legacy_packet.ts";
 import { pmtuStart, sendProbeUdp } from "./auth/legacy_pmtu.ts";
+import { nodeUsesSptps, sptpsAnsKey, sptpsReqKey } from "./sptps_data.ts";
 
 type KeyChanged = Extract<Request, { code: RequestCode.KEY_CHANGED }>;
 type ReqKey = Extract<Request, { code: RequestCode.REQ_KEY }>;
@@ -46,6 +47,8 @@ export function sendReqKey(core: NodeCore, to: NodeRec): void {
  * old key stops working at once, as in tinc).
  */
 export function sendAnsKey(core: NodeCore, to: NodeRec): void {
+  // SPTPS nodes have per-pair sessions instead (sptps_data.ts).
+  if (nodeUsesSptps(core, to)) return;
   const c = to.nexthop?.conn;
   if (c === undefined) {
     core.log(LogLevel.requests, "No connection toward node for ANS_KEY", { node: to.name });
@@ -89,6 +92,7 @@ export const handleReqKey: Handler<ReqKey> = (core, _c, req, line) => {
   if (from === undefined) return ignored("REQ_KEY from an unknown origin");
   if (to === undefined) return ignored("REQ_KEY for an unknown destination");
   if (to === core.myself) {
+    if (req.ext !== undefined || nodeUsesSptps(core, from)) return sptpsReqKey(core, from, req);
     sendAnsKey(core, from);
     return OK;
   }
@@ -124,6 +128,7 @@ export const handleAnsKey: Handler<AnsKey> = (core, _c, req, line) => {
     core.sendLine(to.nexthop.conn, line);
     return OK;
   }
+  if (nodeUsesSptps(core, from)) return sptpsAnsKey(core, from, req);
   const accepted = acceptSendKey(core, from, req);
   if (!accepted.ok) return ignored(`unusable key from ${from.name}: ${accepted.reason}`);
   if (req.address !== undefined && req.port !== undefined && /^[0-9]+$/.test(req.port)) {

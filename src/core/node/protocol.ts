@@ -15,6 +15,7 @@ import { handleAnsKey, handleKeyChanged, handleReqKey } from "./proto_key.ts";
 import { handlePacket, handlePing, handlePong } from "./proto_misc.ts";
 import { handleAddSubnet, handleDelSubnet } from "./proto_subnet.ts";
 import { parseRequestLine } from "./wire.ts";
+import { handleMtuInfo, handleSptpsPacket, handleUdpInfo } from "./proto_sptps.ts";
 import type { Connection } from "./world.ts";
 
 interface Entry {
@@ -42,6 +43,13 @@ export const REQUEST_TABLE: readonly Entry[] = [
   { name: "REQ_KEY", handler: handleReqKey as Handler },
   { name: "ANS_KEY", handler: handleAnsKey as Handler },
   { name: "PACKET", handler: handlePacket as Handler },
+  { name: "CONTROL" },
+  // 19 and 20 exist only as REQ_KEY extension numbers.
+  { name: "REQ_PUBKEY" },
+  { name: "ANS_PUBKEY" },
+  { name: "SPTPS_PACKET", handler: handleSptpsPacket as Handler },
+  { name: "UDP_INFO", handler: handleUdpInfo as Handler },
+  { name: "MTU_INFO", handler: handleMtuInfo as Handler },
 ];
 
 /** The request's name for logs and statistics, or `UNKNOWN(n)`. */

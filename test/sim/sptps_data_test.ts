@@ -1,0 +1,94 @@
+import { describe, expect, test } from "bun:test";
+import { nodeIdOf } from "../../src/core/sptps/node_id.ts";
+import { activeLink, frameTo, inject } from "./legacy_net.ts";
+import { tagOf } from "./frames.ts";
+import { sptpsNet } from "./sptps_net.ts";
+import type { Simulator } from "./sim.ts";
+
+const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+interface Datagram {
+  from: string;
+  to: string;
+  bytes: Uint8Array;
+}
+
+function recordUdp(sim: Simulator): Datagram[] {
+  const seen: Datagram[] = [];
+  sim.onUdp = (from, to, bytes) => seen.push({ from, to, bytes });
+  return seen;
+}
+
+function tagsAt(sim: Simulator, name: string): number[] {
+  return sim.nodes.get(name)!.tun.map(tagOf);
+}
+
+/** Sends `count` frames from `src` (index) to `dst` (index), one every 100 ms. */
+function pingPong(sim: Simulator, src: string, dstIndex: number, firstTag: number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    inject(sim, sim.nodes.get(src)!, frameTo(dstIndex, firstTag + i, 100));
+    sim.runUntil(sim.now + 100);
+  }
+}
+
+describe("SPTPS UDP sessions between two 1.1 nodes", () => {
+  test("key exchange over REQ_KEY/ANS_KEY, then frames both ways over UDP with node IDs", () => {
+    const sim = sptpsNet([{ name: "carol", index: 3, connectTo: ["dave"] }, { name: "dave", index: 4 }]);
+    sim.runUntil(2000);
+    expect(activeLink(sim, "carol", "dave")).toBe(true);
+    const udp = recordUdp(sim);
+    pingPong(sim, "carol", 4, 100, 30);
+    pingPong(sim, "dave", 3, 200, 30);
+    sim.runUntil(sim.now + 500);
+    // Every frame arrives (the first ones over TCP while the session starts).
+    expect(tagsAt(sim, "dave").filter((t) => t >= 100 && t < 130)).toEqual(
+      [...Array(30).keys()].map((i) => 100 + i),
+    );
+    expect(tagsAt(sim, "carol").filter((t) => t >= 200 && t < 230)).toEqual(
+      [...Array(30).keys()].map((i) => 200 + i),
+    );
+    const carolId = hex(nodeIdOf("carol"));
+    const daveId = hex(nodeIdOf("dave"));
+    const fromCarol = udp.filter((d) => d.from === "carol");
+    const fromDave = udp.filter((d) => d.from === "dave");
+    expect(fromCarol.length).toBeGreaterThan(10);
+    expect(fromDave.length).toBeGreaterThan(10);
+    for (const d of fromCarol) {
+      expect(hex(d.bytes.subarray(0, 6))).toBe("000000000000");
+      expect(hex(d.bytes.subarray(6, 12))).toBe(carolId);
+    }
+    for (const d of fromDave) expect(hex(d.bytes.subarray(6, 12))).toBe(daveId);
+    // router mode: a 100-byte frame travels as 12 + 4 + 1 + 86 + 16 bytes
+    expect(fromCarol.some((d) => d.bytes.length === 12 + 4 + 1 + 86 + 16)).toBe(true);
+  });
+
+  test("the handshake is REQ_KEY ext 15 then ANS_KEY `-1 -1 -1 COMP` lines", () => {
+    const sim = sptpsNet([{ name: "carol", index: 3, connectTo: ["dave"] }, { name: "dave", index: 4 }], {
+      sim: { logLevel: 4 },
+      config: { debugLevel: 4 },
+    });
+    sim.runUntil(2000);
+    // The meta lines travel inside SPTPS: read them from the engines' "Sending request" logs.
+    const carol = sim.nodes.get("carol")!;
+    inject(sim, carol, frameTo(4, 1, 100));
+    sim.runUntil(sim.now + 500);
+    const sent = (n: string): string[] =>
+      sim.nodes.get(n)!.logs.filter((l) => l.includes("Sending request")).map((l) =>
+        JSON.parse(l.slice(l.indexOf("{"))).line as string
+      );
+    const start = sent("carol").filter((l) => l.startsWith("15 carol dave 15 "));
+    expect(start.length).toBe(1);
+    // 70-byte datagram KEX record in tinc base64: 94 characters
+    expect(start[0]!.split(" ")[4]!.length).toBe(94);
+    const answers = sent("dave").filter((l) => l.startsWith("16 dave carol "));
+    expect(answers.length).toBeGreaterThanOrEqual(2);
+    for (const a of answers) expect(a).toMatch(/^16 dave carol [A-Za-z0-9+/]+ -1 -1 -1 0$/);
+    expect(sent("carol").some((l) => /^16 carol dave [A-Za-z0-9+/]+ -1 -1 -1 0$/.test(l))).toBe(true);
+    const stats = sim.nodes.get("dave")!.engine.requestStats("carol");
+    expect(stats.REQ_KEY?.accepted).toBe(1);
+    expect(stats.ANS_KEY?.accepted ?? 0).toBeGreaterThanOrEqual(1);
+    expect(sim.nodes.get("carol")!.engine.requestStats("dave").ANS_KEY?.accepted ?? 0).toBeGreaterThanOrEqual(
+      1,
+    );
+  });
+});
