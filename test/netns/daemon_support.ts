@@ -93,17 +93,21 @@ export async function startNode(lab: Lab, node: MeshNode, pidfile: string, debug
   node.proc = lab.start(node.lab.ns, daemonArgs(node, pidfile, debug), {
     logTo: (s) => (node.log += s),
   });
-  return await lab.waitFor(
-    `${node.lab.name} (${node.kind}) ready`,
-    () => {
-      if (node.proc?.exitCode !== null && node.proc?.exitCode !== undefined) {
-        throw new Error(`${node.lab.name} exited during start-up: ${node.log}`);
-      }
-      return node.log.includes("Ready");
-    },
-    20_000,
-    100,
-  );
+  try {
+    return await lab.waitFor(
+      `${node.lab.name} (${node.kind}) ready`,
+      () => {
+        if (node.proc?.exitCode !== null && node.proc?.exitCode !== undefined) {
+          throw new Error(`${node.lab.name} exited during start-up (status ${node.proc?.exitCode})`);
+        }
+        return node.log.includes("Ready");
+      },
+      20_000,
+      100,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; its log:\n${tail(node.log)}`);
+  }
 }
 
 /** The last lines of a log, for failure messages. */
