@@ -207,6 +207,8 @@ export class Simulator {
     onPacket: (from: string, to: string, frame: Uint8Array) => void;
   };
   onUdp?: (from: string, to: string, datagram: Uint8Array) => void;
+  /** When set and true for a pair, UDP between them is lost (meta connections are unaffected). */
+  udpBlocked?: (from: string, to: string) => boolean;
 
   constructor(options: Partial<SimOptions> = {}) {
     this.options = { ...DEFAULT_SIM_OPTIONS, ...options };
@@ -559,6 +561,7 @@ export class Simulator {
   sendUdp(from: SimNode, to: SockAddr, bytes: Uint8Array): void {
     const target = this.byAddr.get(addrKey(to));
     if (target === undefined || this.blocked(from.name, target.name)) return;
+    if (this.udpBlocked?.(from.name, target.name)) return;
     if (this.rng.float() < this.options.udpLoss) return;
     const copies = this.rng.float() < this.options.udpDuplicate ? 2 : 1;
     const data = bytes.slice();

@@ -110,9 +110,10 @@ export function sendAck(core: NodeCore, c: Connection): void {
     options |= OPTION_PMTU_DISCOVERY;
   }
   if (host?.clampMss ?? (core.myself.options & OPTION_CLAMP_MSS) !== 0) options |= OPTION_CLAMP_MSS;
-  options = (options | ackMinorBits(core.config)) >>> 0;
   c.options = options;
-  core.sendLine(c, `${RequestCode.ACK} ${core.config.port} ${c.estimatedWeight} ${options.toString(16)}`);
+  // Our minor goes only into the line: the edge keeps the peer's (1.1 shows `c` for a 1.0 peer).
+  const announced = (options | ackMinorBits(core.config)) >>> 0;
+  core.sendLine(c, `${RequestCode.ACK} ${core.config.port} ${c.estimatedWeight} ${announced.toString(16)}`);
 }
 
 /** tinc's send_everything: every node in name order, its subnets then its edges. */
