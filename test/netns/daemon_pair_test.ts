@@ -1,7 +1,7 @@
 /**
  * tinct daemon against one Debian tincd 1.0.36 in a namespace pair, --bypass-security with
- * Cipher/Digest none: each side dials the other in turn, both ping over IPv4 and IPv6, and the
- * tunnelled pings cross as UDP.
+ * Cipher/Digest none: each side dials the other in turn, over an IPv4 and over an IPv6 underlay;
+ * both ping over IPv4 and IPv6, and the tunnelled pings cross as UDP.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab } from "./lib/lab.ts";
 import { exchangeHostFiles, overlay4, overlay6 } from "./lib/tincd.ts";
+import { installCounters, readCounters } from "./lib/underlay_counters.ts";
 import { type MeshNode, startNode, tail, writeNode } from "./daemon_support.ts";
 
 describe("tinct daemon with one tincd 1.0.36", () => {
@@ -27,20 +28,22 @@ describe("tinct daemon with one tincd 1.0.36", () => {
     console.log(`daemon pair test took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
-  for (const dialer of ["tinct", "tincd"] as const) {
-    test(`${dialer} dials; both ping over IPv4 and IPv6`, async () => {
+  const cases = [["tinct", "ipv4"], ["tincd", "ipv4"], ["tinct", "ipv6"], ["tincd", "ipv6"]] as const;
+  for (const [dialer, underlay] of cases) {
+    test(`${dialer} dials over an ${underlay} underlay; both ping over IPv4 and IPv6, as UDP`, async () => {
       for (const n of nodes) if (n.proc) await lab.stop(n.proc);
       nodes.length = 0;
-      const tag = dialer === "tinct" ? "1" : "2";
+      const tag = `${dialer === "tinct" ? "1" : "2"}${underlay === "ipv4" ? "" : "6"}`;
       const a = lab.addNode(`t${tag}`);
       const b = lab.addNode(`d${tag}`);
       const dirs = new Map([[a.name, join(work, a.name)], [b.name, join(work, b.name)]]);
       const ta: MeshNode = { lab: a, kind: "tinct", index: 1, dir: dirs.get(a.name)!, log: "" };
       const db: MeshNode = { lab: b, kind: "tincd", index: 2, dir: dirs.get(b.name)!, log: "" };
-      writeNode(ta.dir, { name: a.name, index: 1, underlayIp: a.ip4 }, {
+      const address = (n: typeof a) => (underlay === "ipv4" ? n.ip4 : n.ip6);
+      writeNode(ta.dir, { name: a.name, index: 1, underlayIp: address(a) }, {
         connectTo: dialer === "tinct" ? [b.name] : [],
       });
-      writeNode(db.dir, { name: b.name, index: 2, underlayIp: b.ip4 }, {
+      writeNode(db.dir, { name: b.name, index: 2, underlayIp: address(b) }, {
         connectTo: dialer === "tincd" ? [a.name] : [],
       });
       exchangeHostFiles(dirs);
@@ -56,11 +59,17 @@ describe("tinct daemon with one tincd 1.0.36", () => {
           30_000,
           300,
         );
-        console.log(`${dialer} dialled: tunnel up in ${ms} ms`);
+        console.log(`${dialer} dialled over ${underlay}: tunnel up in ${ms} ms`);
+        installCounters(lab, a);
         expect(lab.ping(a.ns, overlay4(2), 3)).toBe(true);
         expect(lab.ping(b.ns, overlay4(1), 3)).toBe(true);
         expect(lab.ping(a.ns, overlay6(2), 3)).toBe(true);
         expect(lab.ping(b.ns, overlay6(1), 3)).toBe(true);
+        const c = readCounters(lab, a);
+        console.log(`underlay from ${a.name}: UDP ${c.udpBytes} B, TCP ${c.tcpBytes} B`);
+        // 12 tunnelled echo packets left a; had they gone over the meta connection, TCP would show them.
+        expect(c.udpBytes).toBeGreaterThan(12 * 84);
+        expect(c.tcpBytes).toBeLessThan(c.udpBytes / 10);
       } catch (e) {
         console.log(`--- tinct log\n${tail(ta.log, 60)}\n--- tincd log\n${tail(db.log, 60)}`);
         throw e;
