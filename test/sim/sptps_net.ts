@@ -29,6 +29,8 @@ export interface SptpsNetOptions {
   configFor?: (name: string) => Partial<EngineConfig>;
   /** Whether `viewer`'s hosts/`host` carries `host`'s Ed25519 key (default: yes for SPTPS parties). */
   knowsKey?: (viewer: string, host: string) => boolean;
+  /** Replaces the Ed25519PublicKey `viewer` has for `host` (e.g. a wrong one). */
+  hostOverride?: (viewer: string, host: string) => string | undefined;
 }
 
 /** Builds and starts a simulator with one engine per party (bypass-security for 1.0-mode ones). */
@@ -42,7 +44,10 @@ export function sptpsNet(parties: SptpsParty[], opts: SptpsNetOptions = {}): Sim
         subnets: [subnetOf(p as Party)],
       };
       const knows = !p.legacy && (opts.knowsKey?.(me.name, p.name) ?? true);
-      if (knows) entry.ed25519PublicKey = formatPublicKey(edKey(p.name).publicKey);
+      if (knows) {
+        entry.ed25519PublicKey = opts.hostOverride?.(me.name, p.name) ??
+          formatPublicKey(edKey(p.name).publicKey);
+      }
       hosts.set(p.name, entry);
     }
     const config = withDefaults({
