@@ -163,7 +163,7 @@ export class Daemon implements Effects {
     } else if (daemon.deviceType !== "dummy") {
       throw new DaemonStartError(`DeviceType = ${daemon.deviceType} is not supported by tinct`);
     }
-    await this.listen(daemon, engine.port);
+    config = { ...config, port: await this.listen(daemon, engine.port) };
     this.engine = new Engine(config, this, new OsRandom());
     this.current = { ...this.current, engine: config };
     this.arm(this.engine.start(clock()));
@@ -190,7 +190,7 @@ export class Daemon implements Effects {
    * host is the wildcard, a missing port ours), else the wildcard of each allowed family.
    * Like tincd, an address that fails is logged and start-up fails only when none is left.
    */
-  private async listen(daemon: LoadedConfig["daemon"], port: number): Promise<void> {
+  private async listen(daemon: LoadedConfig["daemon"], port: number): Promise<number> {
     const family = daemon.addressFamily;
     const wildcards = family === "ipv4" ? ["0.0.0.0"] : family === "ipv6" ? ["::"] : ["::", "0.0.0.0"];
     const configured = [...daemon.bindToAddress, ...daemon.listenAddress];
@@ -200,21 +200,18 @@ export class Daemon implements Effects {
         const p = l.port !== undefined && /^[0-9]+$/.test(l.port) ? Number(l.port) : port;
         return (l.host !== undefined ? [l.host] : wildcards).map((host) => ({ host, port: p }));
       });
-    const udp = await UdpNet.bind(
-      specs,
-      (from, bytes) => this.feed((now) => this.engine.onUdp(now, from, bytes)),
-    ).catch((e: Error) => {
-      throw new DaemonStartError(`Unable to create any UDP socket: ${e.message}`);
-    });
-    this.udp = udp.net;
-    for (const e of udp.errors) this.options.log.line(`Could not bind UDP ${e}`);
+    // Port = 0: the kernel picks the first TCP port, and every other socket takes that same
+    // number (tinc announces one port, for TCP and UDP alike).
+    let picked: number | undefined;
     const bound: string[] = [];
     const errors: string[] = [];
     for (const spec of specs) {
+      if (spec.port === 0 && picked !== undefined) spec.port = picked;
       // A dual-stack "::" listener already accepts IPv4: its 0.0.0.0 twin may fail quietly.
       const covered = spec.host === "0.0.0.0" && bound.includes(`:: port ${spec.port}`);
       try {
-        this.meta.listen(spec.host, spec.port, family === "ipv6");
+        const actual = this.meta.listen(spec.host, spec.port, family === "ipv6");
+        if (spec.port === 0) spec.port = picked = actual;
         bound.push(`${spec.host} port ${spec.port}`);
       } catch (e) {
         if (!covered) errors.push(`${spec.host} port ${spec.port}: ${(e as Error).message}`);
@@ -225,6 +222,15 @@ export class Daemon implements Effects {
       throw new DaemonStartError(`Unable to create any listening socket: ${errors.join("; ")}`);
     }
     for (const b of bound) this.logAt(1, `Listening on ${b}`);
+    const udp = await UdpNet.bind(
+      specs.filter((s) => s.port !== 0),
+      (from, bytes) => this.feed((now) => this.engine.onUdp(now, from, bytes)),
+    ).catch((e: Error) => {
+      throw new DaemonStartError(`Unable to create any UDP socket: ${e.message}`);
+    });
+    this.udp = udp.net;
+    for (const e of udp.errors) this.options.log.line(`Could not bind UDP ${e}`);
+    return port === 0 ? picked ?? port : port;
   }
 
   /** Runs one engine input now and re-arms the timer for the deadline it returns. */

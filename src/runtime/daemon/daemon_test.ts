@@ -152,4 +152,30 @@ describe("Daemon (in process, loopback, no device)", () => {
       rmSync(base, { recursive: true, force: true });
     }
   });
+
+  test("Port = 0: one kernel-chosen port for TCP and UDP, announced in ACK", async () => {
+    const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
+    const dirA = node(base, "alpha", { alpha: 0, beta: 0 }, []);
+    const logA = memoryLog();
+    const common = { netname: null, debugLevel: 1, commandLine: [], bypassSecurity: true };
+    const a = await Daemon.start({ ...common, confbase: dirA, log: logA });
+    let b: Daemon | undefined;
+    try {
+      const m = logA.lines.map((l) => /^Listening on 0\.0\.0\.0 port (\d+)$/.exec(l)).find((x) => x !== null);
+      const port = Number(m?.[1]);
+      expect(port).toBeGreaterThan(0);
+      const dirB = node(base, "beta", { alpha: port, beta: 0 }, ["alpha"]);
+      b = await Daemon.start({ ...common, confbase: dirB, log: memoryLog() });
+      await until(
+        "beta reachable from alpha",
+        () => a.view().nodes.some((n) => n.name === "beta" && n.reachable),
+      );
+      // beta's edge to alpha carries the port alpha announced in its ACK.
+      expect(b.view().edges.find((e) => e.from === "beta" && e.to === "alpha")?.port).toBe(String(port));
+    } finally {
+      await b?.stop();
+      await a.stop();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
 });
