@@ -90,6 +90,8 @@ export class SimNode {
   readonly scripts: ScriptRun[] = [];
   readonly tun: Uint8Array[] = [];
   readonly logs: string[] = [];
+  /** Effects.writeFile calls, in order. */
+  readonly files: Array<{ path: string; text: string; mode: string }> = [];
   readonly endpoints = new Map<ConnId, Endpoint>();
   timerAt = Infinity;
   /** Accepting connections (started). */
@@ -129,7 +131,9 @@ export class SimNode {
         this.scripts.push({ node: this.name, time: sim.now, name, env: { ...env } });
       },
       readFile: () => {},
-      writeFile: () => {},
+      writeFile: (path, bytes, mode) => {
+        this.files.push({ path, text: String.fromCharCode(...bytes), mode });
+      },
       resolve: (host) => sim.schedule(sim.now + 1, this, (e, now) => e.onResolved(now, host, [])),
       log: (level, message, fields) => {
         if (level <= sim.options.logLevel) {

@@ -126,4 +126,28 @@ describe("SPTPS UDP sessions between two 1.1 nodes", () => {
       for (const d of data) expect(d.bytes.length).toBeLessThan(600);
     }
   });
+
+  test("REQ_PUBKEY/ANS_PUBKEY: a node learns a non-neighbour's key over the mesh, then the session starts", () => {
+    const sim = sptpsNet([
+      { name: "alice", index: 1, connectTo: ["bob"] },
+      { name: "bob", index: 2 },
+      { name: "carl", index: 3, connectTo: ["bob"] },
+    ], { knowsKey: (viewer, host) => !(viewer === "alice" && host === "carl") });
+    sim.runUntil(3000);
+    const udp = recordUdp(sim);
+    const tags: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      tags.push(700 + i);
+      inject(sim, sim.nodes.get("alice")!, frameTo(3, 700 + i, 100));
+      sim.runUntil(sim.now + 100);
+    }
+    sim.runUntil(sim.now + 500);
+    expect(tagsAt(sim, "carl").filter((t) => t >= 700)).toEqual(tags);
+    const alice = sim.nodes.get("alice")!;
+    expect(alice.files.map((f) => f.path)).toEqual(["hosts/carl"]);
+    expect(alice.files[0]!.text).toMatch(/^Ed25519PublicKey = [A-Za-z0-9+/]{43}\n$/);
+    // carl answered REQ_PUBKEY (15 alice carl 19) with ANS_PUBKEY (15 carl alice 20 KEY)
+    expect(sim.nodes.get("carl")!.engine.requestStats().REQ_KEY?.accepted ?? 0).toBeGreaterThanOrEqual(2);
+    expect(udp.filter((d) => d.from === "alice" && d.to === "carl").length).toBeGreaterThan(10);
+  });
 });

@@ -55,4 +55,22 @@ describe("SPTPS meta connections (tinc 1.1, protocol 17.7)", () => {
     const ack = lines.find((l) => l.startsWith("4 "))!;
     expect(parseInt(ack.split(" ")[3]!, 16) >>> 24).toBe(0);
   });
+
+  test("minor 1: a peer without our key gets it through the legacy upgrade (`4 PUBKEY`), then SPTPS", () => {
+    const sim = sptpsNet([{ name: "carol", index: 3, connectTo: ["dave"] }, { name: "dave", index: 4 }], {
+      knowsKey: (viewer, host) => !(viewer === "dave" && host === "carol"),
+      sim: { logLevel: 3 },
+      config: { debugLevel: 3 },
+    });
+    sim.runUntil(1000);
+    const dave = sim.nodes.get("dave")!;
+    expect(dave.files.map((f) => [f.path, f.mode])).toEqual([["hosts/carol", "append"]]);
+    expect(dave.files[0]!.text).toMatch(/^Ed25519PublicKey = [A-Za-z0-9+/]{43}\n$/);
+    expect(dave.engine.requestStats().ACK?.refused).toBe(1);
+    // carol redials and this time both sides know both keys.
+    sim.runUntil(30_000);
+    expect(activeLink(sim, "carol", "dave")).toBe(true);
+    const edge = dave.engine.view().edges.find((e) => e.from === "dave" && e.to === "carol")!;
+    expect(edge.options >>> 24).toBe(7);
+  });
 });

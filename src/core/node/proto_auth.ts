@@ -18,7 +18,14 @@ import { sortedEdges } from "./routes.ts";
 import { isValidName } from "./wire.ts";
 import type { Connection, EdgeRec } from "./world.ts";
 import type { AuthStep } from "./auth/authenticator.ts";
-import { ackMinorBits, idVersion, negotiateMinor, sptpsMetaAuthenticator } from "./auth/sptps_meta.ts";
+import {
+  acceptUpgrade,
+  ackMinorBits,
+  idVersion,
+  negotiateMinor,
+  sptpsMetaAuthenticator,
+  upgradeLine,
+} from "./auth/sptps_meta.ts";
 import { sptpsRandom } from "./auth/sptps_keys.ts";
 
 /** The protocol version we speak: tinc 1.0's 17. */
@@ -99,6 +106,8 @@ export const handleAuthStep: Handler = (core, c, req) => applyAuthStep(core, c, 
  * both sides must set it, and then data above the discovered MTU goes over TCP.
  */
 export function sendAck(core: NodeCore, c: Connection): void {
+  const upgrade = upgradeLine(core, c);
+  if (upgrade !== undefined) return core.sendLine(c, upgrade);
   const host = c.name !== undefined ? core.config.hosts.get(c.name) : undefined;
   c.estimatedWeight = host?.weight ?? Math.max(0, Math.trunc(core.now - c.created));
   let options = 0;
@@ -133,8 +142,8 @@ function unmapped(host: string): string {
 }
 
 export const handleAck: Handler<Extract<Request, { code: RequestCode.ACK }>> = (core, c, req) => {
-  if ("upgradeKey" in req) return refused("ACK with a public key (1.1 upgrade) is not supported");
   if (c.name === undefined) return refused("ACK before ID");
+  if ("upgradeKey" in req) return refused(acceptUpgrade(core, c.name, c.peerMinor, req.upgradeKey));
   const n = core.node(c.name);
   if (n === undefined) return refused("node table full");
   if (n.conn !== undefined && n.conn !== c) {

@@ -30,12 +30,15 @@ import type { RandomBytes } from "../../sptps/key_files.ts";
 import type { EngineConfig } from "../config.ts";
 import type { NodeCore } from "../core.ts";
 import type { Authenticator, AuthStep } from "./authenticator.ts";
-import { ownEd25519Key, peerEd25519Key, PROT_MINOR, sptpsEnabled } from "./sptps_keys.ts";
+import { learnEd25519Key, ownEd25519Key, peerEd25519Key, PROT_MINOR, sptpsEnabled } from "./sptps_keys.ts";
+import { formatPublicKey, parsePublicKey } from "../../sptps/key_files.ts";
 
 /** The `17[.MINOR]` version text of our ID line toward `peerName` (undefined: unknown yet). */
 export function idVersion(core: NodeCore, outgoing: boolean, peerName: string | undefined): string {
   if (!sptpsEnabled(core.config)) return core.config.experimentalProtocol === false ? "17.0" : "17";
-  if (outgoing && (peerName === undefined || peerEd25519Key(core, peerName) === undefined)) return "17.1";
+  // Without the peer's key only the legacy upgrade (minor 1) can follow. tinc's acceptor says 7
+  // here anyway; saying 1 keeps a connector that knows our key from starting SPTPS alone.
+  if (peerName === undefined || peerEd25519Key(core, peerName) === undefined) return "17.1";
   return `17.${PROT_MINOR}`;
 }
 
@@ -194,6 +197,32 @@ export class SptpsMetaAuthenticator implements Authenticator {
   open(bytes: Uint8Array): Uint8Array {
     return bytes;
   }
+}
+
+/**
+ * Minor 1 ends the legacy authentication with `4 PUBKEY` instead of the normal ACK (tinc's
+ * send_upgrade); undefined when we have no key to give.
+ */
+export function upgradeLine(core: NodeCore, c: { peerMinor: number }): string | undefined {
+  const mine = ownEd25519Key(core.config);
+  return c.peerMinor === 1 && mine !== undefined
+    ? `${RequestCode.ACK} ${formatPublicKey(mine.publicKey)}`
+    : undefined;
+}
+
+/**
+ * The peer's `4 PUBKEY`: remember the key (appended to hosts/NAME) and close, so that the next
+ * connection uses SPTPS. A key we already have is not replaced. Returns the reason to close.
+ */
+export function acceptUpgrade(core: NodeCore, peerName: string, peerMinor: number, keyText: string): string {
+  if (peerMinor !== 1) return "ACK with a public key outside a protocol upgrade";
+  if (peerEd25519Key(core, peerName) !== undefined) {
+    return `already have the Ed25519 public key of ${peerName}, not upgrading`;
+  }
+  const key = parsePublicKey(keyText);
+  if (!key.ok) return `bad Ed25519 public key in upgrade: ${key.reason}`;
+  learnEd25519Key(core, peerName, key.value);
+  return `got the Ed25519 public key of ${peerName}, upgrading`;
 }
 
 /** The authenticator for a connection whose agreed minor is ≥ 2, or why there is none. */
