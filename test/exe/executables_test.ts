@@ -77,6 +77,22 @@ describe("executables", () => {
     expect(h.out).toContain("daemon");
   });
 
+  test("started through a link named tincd or tinctd, the executable is the daemon", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tinct-link-"));
+    try {
+      for (const name of ["tincd", "tinctd"]) {
+        symlinkSync(bin("linux-x64"), join(dir, name));
+        const r = run([join(dir, name), "--version"]);
+        expect(r.status).toBe(0);
+        expect(r.out).toContain("tincd 1.0.36 compatible");
+      }
+      // Control: under its own name the same flag gives the plain version line.
+      expect(run([bin("linux-x64"), "--version"]).out).not.toContain("tincd 1.0.36 compatible");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("linux-x64-baseline runs natively", () => {
     expect(elfInfo(bin("linux-x64-baseline")).machine).toBe(62);
     checkRuns([bin("linux-x64-baseline")]);

@@ -1,6 +1,7 @@
 /**
  * Byte counters on a lab node's underlay (nftables), split into the tinc port's UDP datagrams
- * and TCP segments, so a test can tell how much of the tunnelled traffic crossed as UDP.
+ * and TCP segments, so a test can tell how much of the tunnelled traffic crossed as UDP. Each rule
+ * accepts, so a 655→655 datagram is counted once, not by both the sport and the dport rule.
  */
 import type { Lab, LabNode } from "./lab.ts";
 
@@ -13,10 +14,10 @@ table inet ${TABLE} {
   counter tcp_out {}
   chain out {
     type filter hook output priority 0; policy accept;
-    oifname "eth0" udp dport ${port} counter name udp_out
-    oifname "eth0" udp sport ${port} counter name udp_out
-    oifname "eth0" tcp dport ${port} counter name tcp_out
-    oifname "eth0" tcp sport ${port} counter name tcp_out
+    oifname "eth0" udp dport ${port} counter name udp_out accept
+    oifname "eth0" udp sport ${port} counter name udp_out accept
+    oifname "eth0" tcp dport ${port} counter name tcp_out accept
+    oifname "eth0" tcp sport ${port} counter name tcp_out accept
   }
 }
 `;
