@@ -1,7 +1,9 @@
 // Tunnel throughput and latency benchmark (root; a script, never a test): the same namespace pair
 // carries, in interleaved rounds, tincd 1.0.36 ↔ tincd 1.0.36, wireguard-go ↔ wireguard-go and
 // (when built) tinct ↔ tinct, each measured with iperf3 (TCP) and ping; ratios against the best peer.
-//   bun scripts/bench_tunnel.ts [--rounds 3] [--seconds 5] [--only tincd,wireguard-go,tinct]
+//   bun scripts/bench_tunnel.ts [--rounds 3] [--seconds 5] [--only tincd,tinct,wireguard-go]
+// tinct runs the built dist/bin/tinct-linux-x64 (bun scripts/build.ts --host-only first); both tinc
+// implementations use their default crypto (RSA auth, aes-256-cbc + HMAC-SHA256/4 packets).
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,35 +15,39 @@ const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : dflt);
 const rounds = Number(opt("--rounds", "3"));
 const seconds = Number(opt("--seconds", "5"));
-const only = new Set(opt("--only", "tincd,wireguard-go").split(","));
+const only = new Set(opt("--only", "tincd,tinct,wireguard-go").split(","));
+const tinctBinary = join(import.meta.dir, "..", "dist", "bin", "tinct-linux-x64");
 
 interface Contender {
   name: string;
   up(lab: Lab, a: LabNode, b: LabNode, work: string): Promise<{ target: string; down: () => Promise<void> }>;
 }
 
-const tincd: Contender = {
-  name: "tincd",
-  async up(lab, a, b, work) {
-    const dirs = new Map([["a", join(work, "tincd-a")], ["b", join(work, "tincd-b")]]);
-    writeTincNode(dirs.get("a")!, { name: "a", index: 1, underlayIp: a.ip4, connectTo: ["b"] });
-    writeTincNode(dirs.get("b")!, { name: "b", index: 2, underlayIp: b.ip4 });
-    exchangeHostFiles(dirs);
-    const procs = [b, a].map((n) =>
-      lab.start(n.ns, [
-        "tincd",
-        "-c",
-        dirs.get(n.name)!,
-        "-D",
-        `--pidfile=${join(work, `tincd-${n.name}.pid`)}`,
-      ])
-    );
-    await lab.waitFor("tincd tunnel", () => lab.ping(a.ns, overlay4(2), 1, 1), 30_000, 300);
-    // Let PMTU discovery finish so the data goes over UDP, not TCP.
-    await Bun.sleep(4000);
-    return { target: overlay4(2), down: async () => void (await Promise.all(procs.map((p) => lab.stop(p)))) };
-  },
-};
+/** A pair of tinc-protocol daemons with default (authenticated, aes-256-cbc/sha256) settings. */
+function tincPair(name: string, argv: (dir: string, pidfile: string) => string[]): Contender {
+  return {
+    name,
+    async up(lab, a, b, work) {
+      const dirs = new Map([["a", join(work, `${name}-a`)], ["b", join(work, `${name}-b`)]]);
+      writeTincNode(dirs.get("a")!, { name: "a", index: 1, underlayIp: a.ip4, connectTo: ["b"] });
+      writeTincNode(dirs.get("b")!, { name: "b", index: 2, underlayIp: b.ip4 });
+      exchangeHostFiles(dirs);
+      const procs = [b, a].map((n) =>
+        lab.start(n.ns, argv(dirs.get(n.name)!, join(work, `${name}-${n.name}.pid`)))
+      );
+      await lab.waitFor(`${name} tunnel`, () => lab.ping(a.ns, overlay4(2), 1, 1), 30_000, 300);
+      // Let PMTU discovery finish so the data goes over UDP, not TCP.
+      await Bun.sleep(4000);
+      return {
+        target: overlay4(2),
+        down: async () => void (await Promise.all(procs.map((p) => lab.stop(p)))),
+      };
+    },
+  };
+}
+
+const tincd = tincPair("tincd", (dir, pid) => ["tincd", "-c", dir, "-D", `--pidfile=${pid}`]);
+const tinct = tincPair("tinct", (dir, pid) => [tinctBinary, "daemon", "-c", dir, "-D", `--pidfile=${pid}`]);
 
 const wireguardGo: Contender = {
   name: "wireguard-go",
@@ -105,7 +111,7 @@ function pingRtt(lab: Lab, a: LabNode, target: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-const contenders = [tincd, wireguardGo].filter((c) => only.has(c.name));
+const contenders = [tincd, tinct, wireguardGo].filter((c) => only.has(c.name));
 const lab = new Lab("bench");
 const work = mkdtempSync(join(tmpdir(), "tinct-bench-"));
 const results = new Map<string, { mbit: number[]; rtt: number[] }>();
