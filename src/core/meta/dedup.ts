@@ -9,6 +9,9 @@
  *  age(now):         drop entries with firstSeen + pingInterval <= now  (at each periodic check)
  * ```
  *
+ * Entries are kept in insertion order; while `now` never went backwards that is also age order,
+ * so aging stops at the first young entry (a full walk otherwise).
+ *
  * Bound: at most `maxEntries` (default {@link DEFAULT_MAX_ENTRIES} = 100,000) lines are kept;
  * recording one more evicts the oldest. tinc has no bound; a peer flooding unique lines could
  * otherwise grow memory without limit within one PingInterval. At 100,000 entries of ~100 bytes
@@ -22,8 +25,11 @@ export const DEFAULT_MAX_ENTRIES = 100_000;
 /** First-seen times of flooded request lines, aged by PingInterval. */
 export class DedupCache {
   readonly #firstSeen = new Map<string, number>();
-  readonly #pingIntervalMs: number;
-  readonly #maxEntries: number;
+  #pingIntervalMs: number;
+  #maxEntries: number;
+  /** Latest `now` recorded, and whether every recording came at or after the previous one. */
+  #latest = -Infinity;
+  #inOrder = true;
 
   /**
    * @param pingIntervalMs lifetime of an entry (tinc: PingInterval, default 60 s)
@@ -32,6 +38,17 @@ export class DedupCache {
   constructor(pingIntervalMs: number, maxEntries: number = DEFAULT_MAX_ENTRIES) {
     this.#pingIntervalMs = pingIntervalMs;
     this.#maxEntries = Math.max(1, Math.floor(maxEntries));
+  }
+
+  /** Changes lifetime and bound (a reloaded configuration); a smaller bound applies at the next record. */
+  setLimits(pingIntervalMs: number, maxEntries: number): void {
+    this.#pingIntervalMs = pingIntervalMs;
+    this.#maxEntries = Math.max(1, Math.floor(maxEntries));
+  }
+
+  /** Whether `line` is remembered, without recording it. */
+  has(line: string): boolean {
+    return this.#firstSeen.has(keyOf(line));
   }
 
   /** Number of remembered lines. */
@@ -47,10 +64,13 @@ export class DedupCache {
     const key = keyOf(line);
     if (this.#firstSeen.has(key)) return true;
     this.#firstSeen.set(key, now);
-    if (this.#firstSeen.size > this.#maxEntries) {
+    if (now < this.#latest) this.#inOrder = false;
+    else this.#latest = now;
+    while (this.#firstSeen.size > this.#maxEntries) {
       // Map iteration order is insertion order, so the first key is the oldest entry.
       const oldest = this.#firstSeen.keys().next();
-      if (!oldest.done) this.#firstSeen.delete(oldest.value);
+      if (oldest.done) break;
+      this.#firstSeen.delete(oldest.value);
     }
     return false;
   }
@@ -58,12 +78,17 @@ export class DedupCache {
   /** Forgets every entry with `firstSeen + pingInterval <= now` (ms). Returns how many went. */
   age(now: number): number {
     let removed = 0;
-    // Full walk: correct even if `now` values were not monotonic; bounded by maxEntries.
+    // In age order the walk stops at the first young entry; otherwise it is a full walk,
+    // bounded by maxEntries.
     for (const [key, firstSeen] of this.#firstSeen) {
       if (firstSeen + this.#pingIntervalMs <= now) {
         this.#firstSeen.delete(key);
         removed++;
-      }
+      } else if (this.#inOrder) break;
+    }
+    if (this.#firstSeen.size === 0) {
+      this.#inOrder = true;
+      this.#latest = -Infinity;
     }
     return removed;
   }
@@ -71,6 +96,8 @@ export class DedupCache {
   /** Forgets everything. */
   clear(): void {
     this.#firstSeen.clear();
+    this.#inOrder = true;
+    this.#latest = -Infinity;
   }
 }
 

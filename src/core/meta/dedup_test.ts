@@ -92,4 +92,34 @@ describe("DedupCache", () => {
       { numRuns: 500 },
     );
   });
+
+  test("has() peeks without recording; setLimits changes lifetime and bound", () => {
+    const cache = new DedupCache(PING_INTERVAL, 3);
+    expect(cache.has("8 x")).toBe(false);
+    expect(cache.size).toBe(0);
+    cache.seen("8 x", 0);
+    expect(cache.has("8 x\n")).toBe(true);
+    cache.seen("8 y", 10);
+    cache.seen("8 z", 20);
+    cache.setLimits(100, 2);
+    cache.seen("8 w", 30);
+    // The smaller bound evicts the two oldest at once.
+    expect([cache.has("8 x"), cache.has("8 y"), cache.has("8 z"), cache.has("8 w")]).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+    expect(cache.age(120)).toBe(1);
+    expect(cache.has("8 w")).toBe(true);
+  });
+
+  test("aging is exact when times went backwards (full walk instead of stopping early)", () => {
+    const cache = new DedupCache(100);
+    cache.seen("a", 500);
+    cache.seen("b", 10);
+    cache.seen("c", 600);
+    expect(cache.age(150)).toBe(1);
+    expect([cache.has("a"), cache.has("b"), cache.has("c")]).toEqual([true, false, true]);
+  });
 });

@@ -35,7 +35,8 @@ export type FrameItem =
   /** The stream is unusable; the connection must be dropped. */
   | { kind: "error"; reason: string };
 
-/** A byte-stream transform (e.g. CFB decryption); must return as many bytes as it gets. */
+/** A byte-stream transform: CFB decryption (as many bytes out as in) or a record layer that
+ * returns the plaintext of the complete records it was given (any length). */
 export type StreamTransform = (bytes: Uint8Array) => Uint8Array;
 
 const NEWLINE = 0x0a;
@@ -131,7 +132,16 @@ export class MetaFramer {
     this.#transform = transform;
     if (transform && this.#end > this.#start) {
       const rest = transform(this.#buf.subarray(this.#start, this.#end));
-      this.#buf.set(rest, this.#start);
+      if (rest.length === this.#end - this.#start) {
+        this.#buf.set(rest, this.#start);
+      } else {
+        // A record-level transform (SPTPS) may return fewer or more bytes: refill from `start`.
+        const copy = rest.slice();
+        this.#end = this.#start;
+        this.#reserve(copy.length);
+        this.#buf.set(copy, this.#end);
+        this.#end += copy.length;
+      }
     }
   }
 
@@ -155,11 +165,12 @@ export class MetaFramer {
   }
 }
 
-/** One character per byte; lines are short (≤ MAXBUFSIZE) so a single apply is safe. */
+/** One character per byte, in slices of 1024 to stay far below argument-count limits. */
 function latin1(bytes: Uint8Array): string {
   let out = "";
   for (let i = 0; i < bytes.length; i += 1024) {
-    out += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 1024)));
+    // apply() takes any array-like, a typed array included: no intermediate number[].
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 1024) as unknown as number[]);
   }
   return out;
 }

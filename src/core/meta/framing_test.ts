@@ -348,4 +348,33 @@ describe("line bytes", () => {
     expect(framer.next()).toEqual({ kind: "line", line: "8\u0000\u00ff\u0080\r" });
     expect(encodeLine("8\u0000\u00ff\u0080\r")).toEqual(Uint8Array.of(0x38, 0x00, 0xff, 0x80, 0x0d, 0x0a));
   });
+
+  test("a transform that changes the length (a record layer) refills the buffer from there", () => {
+    const framer = new MetaFramer();
+    const enc = (t: string) => new TextEncoder().encode(t);
+    // Records are "<len byte><payload>"; the transform returns the payloads of complete records.
+    let pending = new Uint8Array(0);
+    const records = (bytes: Uint8Array): Uint8Array => {
+      const all = new Uint8Array(pending.length + bytes.length);
+      all.set(pending);
+      all.set(bytes, pending.length);
+      const out: number[] = [];
+      let i = 0;
+      while (i < all.length && i + 1 + all[i]! <= all.length) {
+        out.push(...all.subarray(i + 1, i + 1 + all[i]!));
+        i += 1 + all[i]!;
+      }
+      pending = all.slice(i);
+      return Uint8Array.from(out);
+    };
+    framer.push(Uint8Array.of(...enc("0 a 17.7\n"), 6, ...enc("4 1 2\n"), 3, ...enc("8 ")));
+    expect(framer.next()).toEqual({ kind: "line", line: "0 a 17.7" });
+    framer.setTransform(records);
+    expect(framer.next()).toEqual({ kind: "line", line: "4 1 2" });
+    expect(framer.next()).toBeNull();
+    framer.push(enc("x"));
+    expect(framer.next()).toBeNull();
+    framer.push(Uint8Array.of(1, 0x0a));
+    expect(framer.next()).toEqual({ kind: "line", line: "8 x" });
+  });
 });

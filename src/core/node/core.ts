@@ -18,7 +18,8 @@ import {
   type RandomSource,
 } from "./effects.ts";
 import { LogLevel } from "./effects.ts";
-import { latin1ToBytes } from "./framing.ts";
+import { encodeLine } from "../meta/framing.ts";
+import { DedupCache } from "../meta/dedup.ts";
 import { bfs, mstEdges } from "./routes.ts";
 import { SubnetIndex } from "./lookup.ts";
 import { defaultRouteOptions, type RouteNode, type RouteOptions, Router } from "../route/router.ts";
@@ -47,8 +48,8 @@ export class NodeCore {
   readonly nodes = new Map<string, NodeRec>();
   readonly conns = new Map<ConnId, Connection>();
   readonly outgoings = new Map<string, Outgoing>();
-  /** Dedup cache: whole line → first-seen time (ms). Map order is insertion order. */
-  readonly seen = new Map<string, number>();
+  /** tinc's past-request cache of flooded lines. */
+  readonly seen: DedupCache;
   readonly nodeByUdp = new Map<string, NodeRec>();
   readonly stats = new Map<number, RequestStats>();
   /** The same counters per authenticated peer name (bounded by the hosts we know). */
@@ -74,6 +75,7 @@ export class NodeCore {
     readonly fx: Effects,
     readonly rng: RandomSource,
   ) {
+    this.seen = new DedupCache(config.pingInterval * 1000, config.maxSeenRequests);
     this.myself = newNode(config.name);
     this.myself.reachable = true;
     this.myself.nexthop = this.myself;
@@ -159,7 +161,7 @@ export class NodeCore {
 
   /** Sends one request line (without `\n`) on a connection. */
   sendLine(c: Connection, line: string): void {
-    this.sendEncoded(c, line, latin1ToBytes(line + "\n"));
+    this.sendEncoded(c, line, encodeLine(line));
   }
 
   private sendEncoded(c: Connection, line: string, bytes: Uint8Array): void {
@@ -182,7 +184,7 @@ export class NodeCore {
     let bytes: Uint8Array | undefined;
     for (const c of this.conns.values()) {
       if (c.phase === "active" && c !== except) {
-        this.sendEncoded(c, line, bytes ??= latin1ToBytes(line + "\n"));
+        this.sendEncoded(c, line, bytes ??= encodeLine(line));
       }
     }
   }
@@ -191,25 +193,17 @@ export class NodeCore {
 
   /** tinc's seen_request: true if the line was seen before; otherwise records it. */
   seenRequest(line: string): boolean {
-    if (this.seen.has(line)) {
+    if (this.seen.seen(line, this.now)) {
       this.log(LogLevel.scary, "Already seen request", { line });
       return true;
     }
-    if (this.seen.size >= this.config.maxSeenRequests) {
-      const oldest = this.seen.keys().next();
-      if (!oldest.done) this.seen.delete(oldest.value);
-    }
-    this.seen.set(line, this.now);
     return false;
   }
 
   /** Deletes cache entries once firstseen + PingInterval <= now. */
   agePastRequests(): void {
-    const limit = this.now - this.config.pingInterval * 1000;
-    for (const [line, first] of this.seen) {
-      if (first > limit) break;
-      this.seen.delete(line);
-    }
+    this.seen.setLimits(this.config.pingInterval * 1000, this.config.maxSeenRequests);
+    this.seen.age(this.now);
   }
 
   // ---- nodes, edges, subnets --------------------------------------------------------------

@@ -144,8 +144,8 @@ export class Engine {
       for (;;) {
         const item = c.framer.next();
         if (item === null) break;
-        if (item.kind === "overflow") {
-          core.terminate(c, c.phase === "active", "input buffer full without a complete line");
+        if (item.kind === "error") {
+          core.terminate(c, c.phase === "active", `meta input: ${item.reason}`);
           break;
         }
         if (item.kind === "raw") {

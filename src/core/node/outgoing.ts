@@ -4,7 +4,7 @@
  * address failed the wait grows by 5 s up to MaxTimeout; a PONG on the connection resets it.
  * @module
  */
-import { LineFramer } from "./framing.ts";
+import { MetaFramer } from "../meta/framing.ts";
 import { BypassAuthenticator } from "./auth/bypass.ts";
 import { legacyAuthContext, LegacyAuthenticator } from "./auth/legacy.ts";
 import type { NodeCore } from "./core.ts";
@@ -31,7 +31,7 @@ export function newConnection(
     estimatedWeight: 0,
     options: 0,
     mst: false,
-    framer: new LineFramer(),
+    framer: new MetaFramer(),
     auth: core.config.bypassSecurity
       ? new BypassAuthenticator()
       : new LegacyAuthenticator(legacyAuthContext(core.config, core.rng)),

@@ -8,7 +8,7 @@ import type { Subnet } from "../subnet/subnet.ts";
 import type { RequestCode } from "../meta/requests.ts";
 import type { ConnId, SockAddr } from "./effects.ts";
 import type { Authenticator } from "./auth/authenticator.ts";
-import type { LineFramer } from "./framing.ts";
+import type { MetaFramer } from "../meta/framing.ts";
 import type { BfsMark } from "./routes.ts";
 import type { LegacyPacketCodec } from "../crypto/legacy/packet.ts";
 import type { LegacyReplayWindow } from "../crypto/legacy/replay_window.ts";
@@ -115,7 +115,7 @@ export interface Connection {
   options: number;
   /** Set by the MST: broadcasts go over this connection. */
   mst: boolean;
-  framer: LineFramer;
+  framer: MetaFramer;
   auth: Authenticator;
   /** Protocol minor announced in the peer's ID (0 for 1.0). */
   peerMinor: number;

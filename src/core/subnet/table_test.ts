@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { Subnet } from "./subnet.ts";
-import { MacLearning, type SubnetEntry, SubnetTable } from "./table.ts";
+import { type SubnetEntry, SubnetTable } from "./table.ts";
 
 const v4 = (a: number, b: number, c: number, d: number, prefix: number, weight = 10): Subnet => ({
   kind: "ipv4",
@@ -321,24 +321,5 @@ describe("SubnetTable: spec §7 examples", () => {
     s.address[0] = 11;
     expect(table.lookup(ip(10, 1, 1, 1))?.owner).toBe("a");
     expect(table.lookup(ip(11, 1, 1, 1))).toBeNull();
-  });
-});
-
-describe("MacLearning", () => {
-  test("touch refreshes; expired lists MACs idle for more than MACExpire", () => {
-    const learning = new MacLearning();
-    const a = Uint8Array.of(2, 0, 0, 0, 0, 1);
-    const frame = Uint8Array.of(9, 9, 2, 0, 0, 0, 0, 2);
-    expect(learning.touch(a, 1000)).toBe(true);
-    expect(learning.touch(frame, 2000, 2)).toBe(true);
-    expect(learning.touch(a, 5000)).toBe(false);
-    expect(learning.lastSeenAt(a)).toBe(5000);
-    expect(learning.expired(602_000, 600_000)).toEqual([]);
-    expect(learning.expired(602_001, 600_000)).toEqual([Uint8Array.of(2, 0, 0, 0, 0, 2)]);
-    expect(learning.expired(605_000, 600_000).length).toBe(1);
-    expect(learning.expired(605_001, 600_000).length).toBe(2);
-    expect(learning.forget(frame, 2)).toBe(true);
-    expect(learning.has(frame, 2)).toBe(false);
-    expect(learning.size).toBe(1);
   });
 });

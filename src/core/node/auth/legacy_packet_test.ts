@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { NodeCore } from "../core.ts";
 import { type PacketSettings, TINC_PACKET_DEFAULTS, withDefaults } from "../config.ts";
 import type { Effects, RandomSource } from "../effects.ts";
-import { LineFramer } from "../framing.ts";
+import { MetaFramer } from "../../meta/framing.ts";
 import type { NodeRec } from "../world.ts";
 import {
   acceptSendKey,
@@ -209,9 +209,9 @@ describe("try_harder", () => {
   });
 });
 
-describe("LineFramer.setTransform", () => {
+describe("MetaFramer.setTransform", () => {
   test("transforms bytes already buffered after the current line and every later push", () => {
-    const f = new LineFramer();
+    const f = new MetaFramer();
     const flip = (b: Uint8Array) => b.map((x) => x ^ 0x20);
     const enc = (s: string) => new TextEncoder().encode(s).map((x) => x ^ 0x20);
     const first = new TextEncoder().encode("1 abc\n");
