@@ -64,9 +64,10 @@ function useSptps(core: NodeCore, c: Connection, peerName: string): string | und
 /** Runs an authenticator step: send its lines, move the gate, or refuse. */
 function applyAuthStep(core: NodeCore, c: Connection, step: AuthStep): Outcome {
   if (step.refuse !== undefined) return refused(step.refuse);
+  // Before the transform: it may run on bytes already buffered and move the gate itself (SPTPS).
+  c.allow = step.expect;
   if (step.decryptFollowing !== undefined) c.framer.setTransform(step.decryptFollowing);
   for (const line of step.send) core.sendLine(c, line);
-  c.allow = step.expect;
   if (step.expect === RequestCode.ACK) sendAck(core, c);
   return OK;
 }
@@ -94,8 +95,31 @@ export const handleId: Handler<Extract<Request, { code: RequestCode.ID }>> = (co
     if (problem !== undefined) return refused(problem);
   }
   if (c.outgoing === undefined) sendId(core, c);
-  return applyAuthStep(core, c, c.auth.afterId(req.name, c.outgoing !== undefined));
+  const step = c.auth.afterId(req.name, c.outgoing !== undefined);
+  if (minor.minor < 2 || step.refuse !== undefined) return applyAuthStep(core, c, step);
+  c.allow = step.expect;
+  reframeBuffered(c);
+  return OK;
 };
+
+/**
+ * SPTPS bytes that arrived in the same read as the ID line go through the authenticator's `open`
+ * (which is where the engine sends every later chunk) and back into the framer as plaintext.
+ */
+function reframeBuffered(c: Connection): void {
+  const framer = c.framer as unknown as {
+    takeRemainder?: () => Uint8Array;
+    setTransform(t: (b: Uint8Array) => Uint8Array): void;
+    push(b: Uint8Array): void;
+  };
+  if (typeof framer.takeRemainder === "function") {
+    framer.push(c.auth.open(framer.takeRemainder()));
+    return;
+  }
+  // A framer without takeRemainder transforms its buffered bytes once; later ones need nothing.
+  framer.setTransform((b) => c.auth.open(b));
+  framer.setTransform((b) => b);
+}
 
 /** METAKEY, CHALLENGE and CHAL_REPLY, when the gate allows them, go to the authenticator. */
 export const handleAuthStep: Handler = (core, c, req) => applyAuthStep(core, c, c.auth.handle(req));

@@ -121,11 +121,8 @@ export class SptpsMetaAuthenticator implements Authenticator {
       },
     });
     // Nothing but SPTPS records may come until the handshake is done; the hooks open the gate.
-    return {
-      send: [],
-      expect: RequestCode.METAKEY,
-      decryptFollowing: (bytes) => this.feed(bytes),
-    };
+    // Received bytes come through `open` (the caller also passes the ones already buffered).
+    return { send: [], expect: RequestCode.METAKEY };
   }
 
   handle(request: { code: RequestCode }): AuthStep {
@@ -155,7 +152,6 @@ export class SptpsMetaAuthenticator implements Authenticator {
     this.ctx.hooks.fail(reason);
   }
 
-  /** Received bytes → the plaintext of their records (and raw SPTPS_PACKET bytes unchanged). */
   private feed(bytes: Uint8Array): Uint8Array {
     const session = this.session;
     if (session === undefined || this.failed) return new Uint8Array(0);
@@ -194,8 +190,9 @@ export class SptpsMetaAuthenticator implements Authenticator {
     return r.ok ? out : new Uint8Array(0);
   }
 
+  /** Received bytes → the plaintext of their records (and raw SPTPS_PACKET bytes unchanged). */
   open(bytes: Uint8Array): Uint8Array {
-    return bytes;
+    return this.feed(bytes);
   }
 }
 
