@@ -2,18 +2,23 @@
  * `tinct daemon [tincd 1.0.36 options]`: the tincd-compatible daemon entry. Parses tincd's
  * flags, handles `--help`, `--version` and `-k`, and then runs the daemon in the foreground
  * (`-D`) or detached. Detached start-up returns only once the daemon is up (or has failed, with
- * its reason): see src/runtime/daemon/detach.ts.
+ * its reason): see src/runtime/detach.ts.
  * @module
  */
 import type { CliIo } from "./app.ts";
 import { parseTincdOptions, tincdHelpText, type TincdOptions } from "./tincd_options.ts";
 import { VERSION } from "../version.ts";
 import { Daemon, DaemonStartError } from "../runtime/daemon/daemon.ts";
-import { fileSink, type LogSink, stderrSink } from "../runtime/daemon/log_sink.ts";
-import { syslogSink } from "../runtime/daemon/syslog_sink.ts";
-import { claimPidfile, readPidfile, removePidfile } from "../runtime/daemon/pidfile.ts";
-import { DETACHED_ENV, reportReady, spawnDetached } from "../runtime/daemon/detach.ts";
-import { installSignals } from "../runtime/daemon/signals.ts";
+import { createLogSink, type LogTarget } from "../runtime/log_sink.ts";
+import { claimPidfile, readPidfile, removePidfile } from "../runtime/pidfile.ts";
+import {
+  READY_FD_ENV,
+  selfCommand,
+  signalFailed,
+  signalReady,
+  spawnDetachedAndWait,
+} from "../runtime/detach.ts";
+import { daemonSignalActions, installSignalHandlers } from "../runtime/signals.ts";
 import { DaemonControlHook } from "../runtime/control_daemon.ts";
 import { createNotifier } from "../runtime/sd_notify.ts";
 
@@ -42,9 +47,23 @@ export async function runDaemonCommand(args: string[], io: CliIo): Promise<numbe
     io.stderr("tinct daemon: -K (RSA key generation) is not supported; use tincd -K\n");
     return 1;
   }
-  const detachedChild = io.env(DETACHED_ENV) !== undefined;
-  if (o.detach && !detachedChild) return spawnDetached(args, io);
+  const detachedChild = io.env(READY_FD_ENV) !== undefined;
+  if (o.detach && !detachedChild) return startDetached(args, io);
   return runForeground(o, io, detachedChild);
+}
+
+/** Without -D: the daemon re-runs itself detached; we return once it is up, or with its reason. */
+async function startDetached(args: string[], io: CliIo): Promise<number> {
+  // The child re-parses the same arguments: keep our directory so relative paths mean the same.
+  const r = await spawnDetachedAndWait(
+    [...selfCommand(), "daemon", ...args],
+    process.env,
+    60_000,
+    process.cwd(),
+  );
+  if (r.ok) return 0;
+  io.stderr(`${r.reason}\n`);
+  return 1;
 }
 
 function killRunning(o: TincdOptions, io: CliIo): number {
@@ -64,11 +83,12 @@ function killRunning(o: TincdOptions, io: CliIo): number {
 
 async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean): Promise<number> {
   // As tincd: a log file when asked for, syslog when detached (or with -s), else stderr.
-  const baseLog: LogSink = o.useLogfile
-    ? fileSink(o.logfile, o.identname)
+  const target: LogTarget = o.useLogfile
+    ? { kind: "file", path: o.logfile }
     : detachedChild || o.useSyslog
-    ? syslogSink(o.identname)
-    : stderrSink();
+    ? { kind: "syslog" }
+    : { kind: "stderr" };
+  const baseLog = createLogSink(target, { ident: o.identname });
   // tinc 1.1's control socket beside the pid file; its log tee feeds `tinct log`.
   const control = new DaemonControlHook(baseLog);
   const log = control.log;
@@ -79,8 +99,9 @@ async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean)
   const claim = claimPidfile(o.pidfile);
   if (!claim.ok) {
     const message = claim.reason;
-    if (detachedChild) reportReady(message);
+    if (detachedChild) signalFailed(message);
     io.stderr(`${message}\n`);
+    baseLog.close();
     return 1;
   }
   log.line(`tinct daemon ${VERSION} starting, debug level ${o.debugLevel}`);
@@ -101,8 +122,9 @@ async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean)
     removePidfile(o.pidfile);
     const message = e instanceof DaemonStartError ? e.message : String((e as Error)?.stack ?? e);
     log.line(message);
-    if (detachedChild) reportReady(message);
+    if (detachedChild) signalFailed(message);
     else if (o.useLogfile) io.stderr(`${message}\n`);
+    baseLog.close();
     return 1;
   }
   try {
@@ -111,8 +133,8 @@ async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean)
     // tincd 1.0 has no control socket: the tunnel runs on without one; signals still work.
     log.line(`Control socket not available: ${(e as Error).message}`);
   }
-  const uninstall = installSignals(daemon, log);
-  if (detachedChild) reportReady(null);
+  const uninstall = installSignalHandlers(daemonSignalActions(daemon, log, () => baseLog.reopen()));
+  if (detachedChild) signalReady();
   notifier.ready("Ready");
   notifier.startWatchdog();
   const code = await daemon.stopped;
@@ -120,6 +142,7 @@ async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean)
   control.close();
   notifier.close();
   removePidfile(o.pidfile);
+  baseLog.close();
   // Nothing should keep the process alive now; this is a bound in case a handle lingers.
   setTimeout(() => process.exit(code), 2000).unref();
   return code;

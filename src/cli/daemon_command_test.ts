@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { libc } from "../runtime/libc.ts";
-import { unixAddress } from "../runtime/daemon/syslog_sink.ts";
+import { sockaddrUn } from "../runtime/unix_dgram.ts";
 
 const root = join(import.meta.dir, "..", "..");
 
@@ -20,8 +20,8 @@ describe("tinct daemon (process)", () => {
     writeFileSync(join(dir, "hosts", "alpha"), `Port = ${port}\nCipher = none\nDigest = none\n`);
     const notifyPath = join(dir, "notify");
     const sock = c.socket(1, 2 | 0o4000, 0);
-    const addr = unixAddress(notifyPath);
-    expect(c.bind(sock, addr, addr.length)).toBe(0);
+    const { addr, length } = sockaddrUn(notifyPath);
+    expect(c.bind(sock, addr, length)).toBe(0);
     const pidfile = join(dir, "pid");
     const child = spawn(
       join(root, "node_modules", ".bin", "bun"),

@@ -1,7 +1,8 @@
 /**
- * Detaching without fork(): Bun cannot fork, so `tinct daemon` without -D re-runs itself as a
- * child in a new session (setsid), stdio on /dev/null, cwd "/", with a readiness pipe as fd 3
- * whose number is passed in $TINCT_READY_FD. The child reports once, then closes the pipe:
+ * Detaching without fork(): Bun cannot fork, so `tinct daemon` without -D re-runs itself
+ * ({@link selfCommand}) as a child in a new session (setsid), stdio on /dev/null, with a readiness
+ * pipe as fd 3 whose number is passed in $TINCT_READY_FD. The child reports once, after the
+ * device, sockets and tinc-up are done (or start-up failed), then closes the pipe:
  *
  * ```
  *   parent ──spawn(detached, fd 3 = pipe, TINCT_READY_FD=3)──▶ child
@@ -18,6 +19,21 @@ import type { Readable } from "node:stream";
 export const READY_FD_ENV = "TINCT_READY_FD";
 const READY_FD = 3;
 
+/** Whether this process was started by {@link spawnDetachedAndWait} and has not reported yet. */
+export function startedDetached(env: Record<string, string | undefined> = process.env): boolean {
+  return env[READY_FD_ENV] !== undefined;
+}
+
+/**
+ * The command that re-runs this program: the executable alone when compiled (`bun build
+ * --compile`), else the runtime and the entry script.
+ */
+export function selfCommand(): string[] {
+  const main = Bun.main;
+  const compiled = main.startsWith("/$bunfs/") || main.includes("~BUN");
+  return compiled ? [process.execPath] : [process.execPath, main];
+}
+
 /** The parent's answer. */
 export type DetachResult = { ok: true; pid: number } | { ok: false; reason: string };
 
@@ -26,18 +42,21 @@ export type DetachResult = { ok: true; pid: number } | { ok: false; reason: stri
  * @param argv the command (e.g. [process.execPath, "daemon", …])
  * @param env the child's environment ($TINCT_READY_FD is added)
  * @param timeoutMs how long to wait for the report
+ * @param cwd the child's working directory (default "/", as daemon(3) does; the daemon command
+ *   keeps its own because the child re-parses relative -c/--pidfile/--logfile paths)
  */
 export function spawnDetachedAndWait(
   argv: string[],
   env: Record<string, string | undefined>,
   timeoutMs = 60_000,
+  cwd = "/",
 ): Promise<DetachResult> {
   return new Promise((resolve) => {
     let child;
     try {
       child = spawn(argv[0]!, argv.slice(1), {
         detached: true,
-        cwd: "/",
+        cwd,
         env: { ...env, [READY_FD_ENV]: String(READY_FD) },
         stdio: ["ignore", "ignore", "ignore", "pipe"],
       });

@@ -1,9 +1,17 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryFileSystem, nodeFileSystem } from "./fs_port.ts";
-import { formatPidfile, livePid, parsePidfile, removePidfile, writePidfile } from "./pidfile.ts";
+import {
+  claimPidfile,
+  formatPidfile,
+  livePid,
+  parsePidfile,
+  readPidfile,
+  removePidfile,
+  writePidfile,
+} from "./pidfile.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tinct-fs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,5 +70,29 @@ describe("pid file", () => {
     expect(readFileSync(p, "utf8")).toBe(`${process.pid}\n`);
     removePidfile(p);
     expect(livePid(p)).toBeNull();
+  });
+
+  test("claimed as PID and a newline (directory created), removed only while it names us", () => {
+    const path = join(dir, "sub", "a.pid");
+    expect(claimPidfile(path)).toEqual({ ok: true });
+    expect(readFileSync(path, "utf8")).toBe(`${process.pid}\n`);
+    expect(readPidfile(path)).toBe(process.pid);
+    removePidfile(path);
+    expect(existsSync(path)).toBe(false);
+    writeFileSync(path, "1\n");
+    removePidfile(path);
+    expect(existsSync(path)).toBe(true);
+  });
+
+  test("a claim is refused while another live process holds it; a stale one is taken over", () => {
+    const path = join(dir, "b.pid");
+    writeFileSync(path, `${process.ppid} ${"cd".repeat(32)} 127.0.0.1 port 655\n`);
+    const r = claimPidfile(path);
+    expect(r).toEqual({ ok: false, reason: `A tincd is already running with pid ${process.ppid}.` });
+    writeFileSync(path, "999999999\n");
+    expect(claimPidfile(path)).toEqual({ ok: true });
+    writeFileSync(path, "garbage");
+    expect(readPidfile(path)).toBeUndefined();
+    expect(readPidfile(join(dir, "absent.pid"))).toBeUndefined();
   });
 });

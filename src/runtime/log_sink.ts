@@ -1,19 +1,25 @@
 /**
- * Where log records go, with tincd's two axes: a debug level (0..10; a record is written when
- * its level is at most the current debug level) and a syslog priority per record. Sinks:
- * - stderr: `YYYY-MM-DD HH:MM:SS message`; under systemd with stderr connected to the journal
+ * Where the daemon's log lines go. The daemon decides which lines to write (tincd's debug level,
+ * see Daemon.logAt); a sink only formats and delivers them, each with a syslog priority:
+ * - stderr (`-D`): the line as tincd 1.0 prints it, unadorned (optionally with a
+ *   `YYYY-MM-DD HH:MM:SS` timestamp); under systemd with stderr connected to the journal
  *   ($JOURNAL_STREAM equal to stderr's device:inode), `<N>message` instead, so journald keeps
  *   the priority and adds its own timestamp (sd-daemon(3));
  * - a log file (--logfile): `YYYY-MM-DD HH:MM:SS IDENT[PID]: message`, appended, reopened by
  *   reopen() (SIGHUP) so log rotation works;
- * - syslog: RFC 3164 datagrams `<PRI>Mmm dd hh:mm:ss IDENT[PID]: message` to /dev/log (macOS:
- *   /var/run/syslog) through a unix datagram socket, facility daemon.
- * A sink never throws: a record that cannot be written is counted in `lost`.
+ * - syslog (detached, or `-s`): RFC 3164 datagrams to /dev/log (macOS: /var/run/syslog) through a
+ *   unix datagram socket, facility daemon:
+ *
+ * ```
+ *   <PRI>Mmm dd hh:mm:ss IDENT[PID]: message        PRI = 3 (daemon) × 8 + priority
+ *   <27>Nov  5 07:08:09 tinc.vpn[812]: Cannot bind
+ * ```
+ * A sink never throws: a line that cannot be written is counted in `lost`.
  * @module
  */
 import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
+import type { LogFields } from "../core/node/effects.ts";
 import { openUnixDatagramSender, type UnixDatagramSender } from "./unix_dgram.ts";
-
 /** syslog priorities. */
 export const LogPriority = {
   EMERG: 0,
@@ -39,35 +45,55 @@ export const DebugLevel = {
   SCARY_THINGS: 10,
 } as const;
 
-/** The daemon's log writer. */
+/** What the daemon writes its log through. */
 export interface LogSink {
-  /** Writes `message` when `level` ≤ the debug level. */
-  log(level: number, priority: number, message: string): void;
-  /** True when a record at `level` would be written (to skip building expensive messages). */
-  enabled(level: number): boolean;
-  debugLevel: number;
+  /**
+   * One line; fields are appended as `(key=value, …)`.
+   * @param priority a {@link LogPriority} (default NOTICE)
+   */
+  line(message: string, fields?: LogFields, priority?: number): void;
+}
+
+/** A sink the daemon command owns: it also reopens (SIGHUP) and closes it. */
+export interface LogOutput extends LogSink {
   /** Reopens the log file (SIGHUP); a no-op for other sinks. */
   reopen(): void;
-  /** Records that could not be written. */
+  /** Lines that could not be written. */
   readonly lost: number;
   close(): void;
 }
 
 /** Sink choices. */
 export type LogTarget =
-  | { kind: "stderr"; write?: (text: string) => void; journal?: boolean }
+  | { kind: "stderr"; write?: (text: string) => void; journal?: boolean; timestamps?: boolean }
   | { kind: "file"; path: string }
   | { kind: "syslog"; socketPath?: string; sender?: UnixDatagramSender }
   | { kind: "memory"; lines: string[] };
 
 /** Common options. */
 export interface LogOptions {
-  debugLevel: number;
   /** tinc's log ident: `tinc.NETNAME` or `tinc`. */
   ident: string;
   pid?: number;
   /** Wall clock for timestamps. */
   now?: () => Date;
+}
+
+/** Formats a message and its fields on one line. */
+export function formatLogLine(message: string, fields: LogFields = {}): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) parts.push(`${k}=${v}`);
+  return parts.length > 0 ? `${message} (${parts.join(", ")})` : message;
+}
+
+/**
+ * The syslog priority for a line at a tincd debug level, as tinc pairs them at its call sites:
+ * level 0 lines are notices, connection and status lines informational, the rest debug.
+ */
+export function priorityForLevel(level: number): number {
+  if (level <= DebugLevel.ALWAYS) return LogPriority.NOTICE;
+  if (level <= DebugLevel.STATUS) return LogPriority.INFO;
+  return LogPriority.DEBUG;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -125,7 +151,11 @@ function stderrWriter(t: Extract<LogTarget, { kind: "stderr" }>): Writer {
   const out = t.write ?? ((s: string) => void process.stderr.write(s));
   const journal = t.journal ?? stderrIsJournal();
   return {
-    write: (p, d, m) => (out(journal ? `<${p & 7}>${m}\n` : `${timestamp(d)} ${m}\n`), true),
+    write: (
+      p,
+      d,
+      m,
+    ) => (out(journal ? `<${p & 7}>${m}\n` : t.timestamps ? `${timestamp(d)} ${m}\n` : `${m}\n`), true),
     reopen: () => {},
     close: () => {},
   };
@@ -183,9 +213,9 @@ function syslogWriter(t: Extract<LogTarget, { kind: "syslog" }>, ident: string, 
 /**
  * Creates a sink.
  * @param target where records go
- * @param options debug level, ident, pid, clock
+ * @param options ident, pid, clock
  */
-export function createLogSink(target: LogTarget, options: LogOptions): LogSink {
+export function createLogSink(target: LogTarget, options: LogOptions): LogOutput {
   const pid = options.pid ?? process.pid;
   const now = options.now ?? (() => new Date());
   const writers: Record<LogTarget["kind"], () => Writer> = {
@@ -200,13 +230,8 @@ export function createLogSink(target: LogTarget, options: LogOptions): LogSink {
   const writer = writers[target.kind]();
   let lost = 0;
   return {
-    debugLevel: options.debugLevel,
-    log(level, priority, message) {
-      if (level > this.debugLevel) return;
-      if (!writer.write(priority, now(), message)) lost++;
-    },
-    enabled(level) {
-      return level <= this.debugLevel;
+    line(message, fields, priority = LogPriority.NOTICE) {
+      if (!writer.write(priority, now(), formatLogLine(message, fields))) lost++;
     },
     reopen: () => writer.reopen(),
     get lost() {

@@ -6,8 +6,10 @@ import {
   createLogSink,
   DebugLevel,
   describeError,
+  formatLogLine,
   isJournalStream,
   LogPriority,
+  priorityForLevel,
   syslogLine,
   timestamp,
 } from "./log_sink.ts";
@@ -26,30 +28,32 @@ function tempDir(): string {
 const fixed = new Date(2026, 10, 5, 7, 8, 9); // local time
 
 describe("log sink", () => {
-  test("debug level filters records; stderr lines carry a timestamp", () => {
+  test("stderr: tincd 1.0's unadorned lines with fields, or timestamped when asked", () => {
     const out: string[] = [];
-    const sink = createLogSink({ kind: "stderr", write: (s) => out.push(s), journal: false }, {
-      debugLevel: 2,
+    const plain = createLogSink({ kind: "stderr", write: (s) => out.push(s), journal: false }, {
       ident: "tinc.test",
       now: () => fixed,
     });
-    sink.log(DebugLevel.ALWAYS, LogPriority.NOTICE, "tincd starting");
-    sink.log(DebugLevel.STATUS, LogPriority.INFO, "status");
-    sink.log(DebugLevel.TRAFFIC, LogPriority.DEBUG, "hidden");
-    expect(out).toEqual(["2026-11-05 07:08:09 tincd starting\n", "2026-11-05 07:08:09 status\n"]);
-    expect(sink.enabled(5)).toBe(false);
-    sink.debugLevel = 5; // SIGINT toggles it
-    sink.log(DebugLevel.TRAFFIC, LogPriority.DEBUG, "now shown");
-    expect(out.length).toBe(3);
+    plain.line("tincd starting");
+    plain.line("Closing connection", { peer: "bob", port: 655, skipped: undefined }, LogPriority.INFO);
+    const stamped = createLogSink(
+      { kind: "stderr", write: (s) => out.push(s), journal: false, timestamps: true },
+      { ident: "tinc.test", now: () => fixed },
+    );
+    stamped.line("status");
+    expect(out).toEqual([
+      "tincd starting\n",
+      "Closing connection (peer=bob, port=655)\n",
+      "2026-11-05 07:08:09 status\n",
+    ]);
   });
 
   test("journald: <N> priority prefix, no timestamp", () => {
     const out: string[] = [];
     const sink = createLogSink({ kind: "stderr", write: (s) => out.push(s), journal: true }, {
-      debugLevel: 0,
       ident: "x",
     });
-    sink.log(0, LogPriority.ERR, "Error: cannot open device");
+    sink.line("Error: cannot open device", {}, LogPriority.ERR);
     expect(out).toEqual(["<3>Error: cannot open device\n"]);
   });
 
@@ -64,17 +68,16 @@ describe("log sink", () => {
     const dir = tempDir();
     const path = join(dir, "tinc.test.log");
     const sink = createLogSink({ kind: "file", path }, {
-      debugLevel: 0,
       ident: "tinc.test",
       pid: 99,
       now: () => fixed,
     });
     cleanups.push(() => sink.close());
-    sink.log(0, LogPriority.NOTICE, "first");
+    sink.line("first");
     renameSync(path, path + ".1"); // logrotate
-    sink.log(0, LogPriority.NOTICE, "second, still into the rotated file");
+    sink.line("second, still into the rotated file", undefined, LogPriority.NOTICE);
     sink.reopen(); // SIGHUP
-    sink.log(0, LogPriority.NOTICE, "third");
+    sink.line("third");
     expect(readFileSync(path + ".1", "utf8")).toBe(
       "2026-11-05 07:08:09 tinc.test[99]: first\n2026-11-05 07:08:09 tinc.test[99]: second, still into the rotated file\n",
     );
@@ -83,10 +86,9 @@ describe("log sink", () => {
 
   test("an unwritable log file counts lost records and never throws", () => {
     const sink = createLogSink({ kind: "file", path: "/nonexistent/dir/x.log" }, {
-      debugLevel: 0,
       ident: "t",
     });
-    sink.log(0, 3, "x");
+    sink.line("x", {}, 3);
     expect(sink.lost).toBe(1);
   });
 
@@ -95,23 +97,45 @@ describe("log sink", () => {
     const r = bindUnixDatagram(path);
     cleanups.push(() => r.close());
     const sink = createLogSink({ kind: "syslog", socketPath: path }, {
-      debugLevel: 0,
       ident: "tinc.test",
       pid: 7,
       now: () => fixed,
     });
     cleanups.push(() => sink.close());
-    sink.log(0, LogPriority.ERR, "Cannot bind");
-    let got: string | null = null;
-    for (let i = 0; i < 100 && got === null; i++) {
-      got = r.receive();
-      if (got === null) await new Promise((res) => setTimeout(res, 5));
+    sink.line("Cannot bind", {}, LogPriority.ERR);
+    sink.line("Closing connection", { peer: "bob" });
+    const got: string[] = [];
+    for (let i = 0; i < 100 && got.length < 2; i++) {
+      const d = r.receive();
+      if (d !== null) got.push(d);
+      else await new Promise((res) => setTimeout(res, 5));
     }
-    expect(got).toBe("<27>Nov  5 07:08:09 tinc.test[7]: Cannot bind");
+    expect(got).toEqual([
+      "<27>Nov  5 07:08:09 tinc.test[7]: Cannot bind",
+      "<29>Nov  5 07:08:09 tinc.test[7]: Closing connection (peer=bob)",
+    ]);
     expect(sink.lost).toBe(0);
   });
 
+  test("syslog without a socket: lines are counted lost, never thrown", () => {
+    const sink = createLogSink({ kind: "syslog", socketPath: "/nonexistent/tinct-no-log" }, { ident: "t" });
+    cleanups.push(() => sink.close());
+    expect(() => sink.line("nobody hears this")).not.toThrow();
+    expect(sink.lost).toBe(1);
+  });
+
+  test("memory: priority and formatted line", () => {
+    const lines: string[] = [];
+    const sink = createLogSink({ kind: "memory", lines }, { ident: "t" });
+    sink.line("Ready");
+    sink.line("Got ADD_EDGE", { from: "a" }, priorityForLevel(DebugLevel.PROTOCOL));
+    expect(lines).toEqual(["<5>Ready", "<7>Got ADD_EDGE (from=a)"]);
+  });
+
   test("formats", () => {
+    expect(formatLogLine("m")).toBe("m");
+    expect(formatLogLine("m", { a: 1, b: false, c: undefined })).toBe("m (a=1, b=false)");
+    expect([0, 1, 2, 3, 5, 10].map(priorityForLevel)).toEqual([5, 6, 6, 7, 7, 7]);
     expect(timestamp(fixed)).toBe("2026-11-05 07:08:09");
     expect(syslogLine(LogPriority.DEBUG, fixed, "t", 1, "m")).toBe("<31>Nov  5 07:08:09 t[1]: m");
     const e = new Error("Could not open /dev/net/tun: No such device");

@@ -1,10 +1,17 @@
 /**
  * The pid file. tinc 1.0 writes `PID\n`; tinc 1.1 writes `PID COOKIE HOST port PORT\n`, which its
- * CLI reads to find and authenticate to the control socket (src/pidfile.c). We write either form,
- * read both, and refuse to start over a live daemon's pid file.
+ * CLI reads to find and authenticate to the control socket (src/pidfile.c). The daemon claims the
+ * file with `PID\n` at start-up ({@link claimPidfile}, refused over a live daemon), and the control
+ * socket rewrites it with the cookie once it listens (control_socket.ts); we read both forms.
+ *
+ * ```
+ *   1234\n                                                           tinc 1.0, or before the socket
+ *   1234 <64 hex digits: cookie> 127.0.0.1 port 655\n                tinc 1.1
+ * ```
  * @module
  */
-import { readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { nodeFileSystem } from "./fs_port.ts";
 
 /** A pid file's content. */
@@ -28,6 +35,37 @@ export function parsePidfile(text: string): PidfileContent | null {
     return { pid, control: { cookie: fields[1]!, host: fields[2]!, port: Number(fields[4]) } };
   }
   return { pid };
+}
+
+/** The pid in a pid file (either form), or undefined when there is none or it is unparsable. */
+export function readPidfile(path: string): number | undefined {
+  try {
+    return parsePidfile(readFileSync(path, "utf8"))?.pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Start-up: writes `PID\n` (creating the directory) unless another live process holds the file;
+ * a stale file is taken over, as tincd does.
+ * @param pid the pid to write (default: ours)
+ */
+export function claimPidfile(
+  path: string,
+  pid: number = process.pid,
+): { ok: true } | { ok: false; reason: string } {
+  const other = readPidfile(path);
+  if (other !== undefined && other !== pid && processAlive(other)) {
+    return { ok: false, reason: `A tincd is already running with pid ${other}.` };
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, formatPidfile({ pid }));
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, reason: `Could not write pid file ${path}: ${(e as Error).message}` };
+  }
 }
 
 /** Writes the pid file atomically (mode 0644, as tincd leaves it readable). */

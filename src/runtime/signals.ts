@@ -2,8 +2,10 @@
  * tincd's signals mapped to daemon actions (tinc 1.0 §8): HUP reload, ALRM retry now, INT toggle
  * debug level 5, USR1 dump connections, USR2 dump state, WINCH purge, TERM/QUIT stop. Each
  * action runs on the event loop (process.on), never inside a real signal handler.
+ * {@link daemonSignalActions} binds them to the daemon, with tincd's log lines.
  * @module
  */
+import type { LogSink } from "./log_sink.ts";
 
 /** What the daemon does per signal. */
 export interface SignalActions {
@@ -55,5 +57,45 @@ export function installSignalHandlers(actions: SignalActions, source: SignalSour
   }
   return () => {
     for (const [signal, listener] of installed) source.off(signal, listener);
+  };
+}
+
+/** The daemon's side of the signals (src/runtime/daemon/daemon.ts implements it). */
+export interface SignalledDaemon {
+  reload(): unknown;
+  retry(): void;
+  toggleDebug(): void;
+  dump(): void;
+  purge(): void;
+  stop(code?: number): Promise<void>;
+}
+
+/**
+ * tincd's actions on a daemon: HUP reopens the log file (for log rotation) and then rereads the
+ * configuration; USR1 and USR2 both dump the node's view into the log.
+ * @param reopenLog reopens the log output (the file sink's reopen)
+ */
+export function daemonSignalActions(
+  daemon: SignalledDaemon,
+  log: LogSink,
+  reopenLog: () => void,
+): SignalActions {
+  return {
+    reload: () => {
+      reopenLog();
+      daemon.reload();
+    },
+    retryNow: () => {
+      log.line("Got SIGALRM signal: retrying outgoing connections");
+      daemon.retry();
+    },
+    toggleDebug: () => daemon.toggleDebug(),
+    dumpConnections: () => daemon.dump(),
+    dumpState: () => daemon.dump(),
+    purge: () => daemon.purge(),
+    stop: (signal) => {
+      log.line(`Got ${signal} signal`);
+      void daemon.stop(0);
+    },
   };
 }

@@ -1,6 +1,11 @@
 import { expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
-import { installSignalHandlers, type SignalActions } from "./signals.ts";
+import {
+  daemonSignalActions,
+  installSignalHandlers,
+  type SignalActions,
+  type SignalledDaemon,
+} from "./signals.ts";
 
 function recorder() {
   const calls: string[] = [];
@@ -60,4 +65,37 @@ test("real signals to this process reach the actions", async () => {
   } finally {
     off();
   }
+});
+
+test("on a daemon: HUP reopens the log before rereading; TERM/QUIT/ALRM say so in the log", () => {
+  const e = new EventEmitter();
+  const calls: string[] = [];
+  const daemon: SignalledDaemon = {
+    reload: () => calls.push("reload"),
+    retry: () => calls.push("retry"),
+    toggleDebug: () => calls.push("toggle"),
+    dump: () => calls.push("dump"),
+    purge: () => calls.push("purge"),
+    stop: (code) => (calls.push(`stop ${code}`), Promise.resolve()),
+  };
+  const log = { line: (m: string) => void calls.push(`log ${m}`) };
+  const off = installSignalHandlers(daemonSignalActions(daemon, log, () => calls.push("reopen")), e);
+  for (const s of ["SIGHUP", "SIGALRM", "SIGINT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTERM", "SIGQUIT"]) {
+    e.emit(s);
+  }
+  off();
+  expect(calls).toEqual([
+    "reopen",
+    "reload",
+    "log Got SIGALRM signal: retrying outgoing connections",
+    "retry",
+    "toggle",
+    "dump",
+    "dump",
+    "purge",
+    "log Got SIGTERM signal",
+    "stop 0",
+    "log Got SIGQUIT signal",
+    "stop 0",
+  ]);
 });

@@ -35,10 +35,10 @@ import type { ControlDumps } from "../../core/node/control_dump.ts";
 import type { TunDevice } from "../tun.ts";
 import { openTun } from "../tun_open.ts";
 import { startTunReader, type TunReader } from "../tun_reader.ts";
+import { type LogSink, priorityForLevel } from "../log_sink.ts";
+import { runScript, type ScriptSettings } from "../scripts.ts";
 import { type LoadedConfig, readConfigDir } from "./config_files.ts";
-import type { LogSink } from "./log_sink.ts";
 import { MetaNet } from "./meta_net.ts";
-import { runScript, type ScriptSettings } from "./scripts.ts";
 import { type BindSpec, UdpNet } from "./udp_net.ts";
 
 /** How to run the daemon. */
@@ -53,6 +53,9 @@ export interface DaemonOptions {
   /** Called once when shutting down begins (systemd's STOPPING=1). */
   onStopping?: () => void;
 }
+
+/** What a reload did: the control socket answers `18 1 0` or `18 1 1` from it. */
+export type ReloadResult = { ok: true } | { ok: false; reason: string };
 
 /** Start-up failed; `message` says why (config errors carry "FILE line N: …"). */
 export class DaemonStartError extends Error {
@@ -255,7 +258,7 @@ export class Daemon implements Effects {
   }
 
   private logAt(level: number, message: string, fields: LogFields = {}): void {
-    if (level <= this.debugLevel) this.options.log.line(message, fields);
+    if (level <= this.debugLevel) this.options.log.line(message, fields, priorityForLevel(level));
   }
 
   // ---- Effects ----------------------------------------------------------------------------
@@ -317,19 +320,20 @@ export class Daemon implements Effects {
       .then((addresses) => this.feed((now) => this.engine.onResolved(now, host, addresses)));
   }
 
-  log(_level: LogLevelValue, message: string, fields: LogFields): void {
-    this.options.log.line(message, fields);
+  log(level: LogLevelValue, message: string, fields: LogFields): void {
+    this.options.log.line(message, fields, priorityForLevel(level));
   }
 
   // ---- control ----------------------------------------------------------------------------
 
-  /** SIGHUP: re-read the configuration; a bad one is logged and the old one kept. */
-  reload(): void {
-    if (this.stopping) return;
+  /** SIGHUP and `tinct reload`: re-read the configuration; a bad one is logged and the old one kept. */
+  reload(): ReloadResult {
+    if (this.stopping) return { ok: false, reason: "the daemon is stopping" };
     const read = readConfigDir({ ...this.options, debugLevel: this.debugLevel });
     if (!read.ok) {
-      this.options.log.line(`Unable to reread configuration, keeping the old one: ${read.errors.join("; ")}`);
-      return;
+      const reason = read.errors.join("; ");
+      this.options.log.line(`Unable to reread configuration, keeping the old one: ${reason}`);
+      return { ok: false, reason };
     }
     for (const w of read.config.warnings) this.logAt(1, w);
     const old = this.current.engine;
@@ -351,6 +355,7 @@ export class Daemon implements Effects {
     };
     this.options.log.line("Got SIGHUP: reloaded configuration");
     this.feed((now) => this.engine.onConfigReload(now, next));
+    return { ok: true };
   }
 
   /** SIGALRM: retry outgoing connections now. */

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Daemon } from "./daemon.ts";
-import { formatLogLine, type LogSink } from "./log_sink.ts";
+import { formatLogLine, type LogSink } from "../log_sink.ts";
 
 /** Two tinct daemons in this process on loopback, without a device (DeviceType = dummy). */
 function node(
@@ -88,7 +88,9 @@ describe("Daemon (in process, loopback, no device)", () => {
 
       // A reload with a broken file keeps everything as it was.
       writeFileSync(join(dirB, "tinc.conf"), "Name = beta\nDeviceType = sideways\n");
-      b.reload();
+      const reloaded = b.reload();
+      expect(reloaded.ok).toBe(false);
+      if (!reloaded.ok) expect(reloaded.reason).toContain("line 2");
       expect(logB.lines.some((l) => l.startsWith("Unable to reread configuration") && l.includes("line 2")))
         .toBe(true);
       expect(b.view().connections[0]?.phase).toBe("active");
