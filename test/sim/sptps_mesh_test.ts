@@ -134,4 +134,28 @@ describe("SPTPS across a mesh", () => {
     expect(Object.keys(sim.nodes.get("bob")!.engine.dropCounts()).filter((k) => k.startsWith("SPTPS")))
       .toEqual([]);
   });
+
+  test("UDP_INFO is forwarded to minor-5 hops and sets the address at its target; MTU_INFO < 512 is ignored", () => {
+    const sim = sptpsNet([chain[0]!, chain[1]!, { name: "mallory", index: 9, legacy: true }]);
+    sim.runUntil(2000);
+    const ext = sim.connectExternal("bob", "mallory", "10.60.0.9");
+    const send = (line: string): void => ext.send(new TextEncoder().encode(line + "\n"));
+    sim.runUntil(sim.now + 20);
+    send("0 mallory 17");
+    sim.runUntil(sim.now + 20);
+    send("4 655 1 c");
+    send("12 1 mallory bob 10.60.0.2 655 c 1");
+    sim.runUntil(sim.now + 50);
+    send("22 mallory alice 10.9.9.9 6550");
+    send("23 mallory alice 400");
+    send("23 mallory alice 1400");
+    sim.runUntil(sim.now + 50);
+    expect(ext.open).toBe(true);
+    const mallory = sim.nodes.get("alice")!.engine.view().nodes.find((n) => n.name === "mallory");
+    expect(mallory?.udp).toBe("10.9.9.9 6550");
+    const bobStats = sim.nodes.get("bob")!.engine.requestStats("mallory");
+    expect(bobStats.UDP_INFO).toEqual({ accepted: 1, ignored: 0, refused: 0 });
+    expect(bobStats.MTU_INFO).toEqual({ accepted: 1, ignored: 1, refused: 0 });
+    expect(sim.nodes.get("alice")!.engine.requestStats("bob").MTU_INFO?.ignored).toBe(1);
+  });
 });

@@ -348,6 +348,11 @@ export function sptpsSendFrame(core: NodeCore, n: NodeRec, frame: Uint8Array): v
     sendTcpPacket(core, c, frame);
     return;
   }
+  // A neighbour without working UDP gets the frame as a plain `17 LEN` on the (already
+  // encrypted) meta connection rather than a nested record, as tinc does.
+  if (n.nexthop === n && n.conn !== undefined && !udpConfirmed(core, n)) {
+    return sendTcpPacket(core, n.conn, frame);
+  }
   let type = 0;
   let data = frame;
   if (core.config.mode === "router") {
@@ -583,6 +588,14 @@ export function sptpsAnsKey(core: NodeCore, from: NodeRec, req: AnsKey): Outcome
     const port = Number(req.port);
     if (port <= 65535 && from.udp === undefined) core.setUdp(from, { host: req.address, port });
   }
+  return OK;
+}
+
+/** UDP_INFO for us: where a relay saw `from`'s UDP packets; used while our UDP to it is unconfirmed. */
+export function sptpsUdpInfo(core: NodeCore, from: NodeRec, host: string, port: string): Outcome {
+  if (!/^[0-9]{1,5}$/.test(port) || Number(port) > 65535) return ignored(`bad UDP_INFO port ${port}`);
+  if (udpConfirmed(core, from)) return ignored("UDP to the node already works");
+  core.setUdp(from, { host, port: Number(port) });
   return OK;
 }
 
