@@ -150,4 +150,26 @@ describe("SPTPS UDP sessions between two 1.1 nodes", () => {
     expect(sim.nodes.get("carl")!.engine.requestStats().REQ_KEY?.accepted ?? 0).toBeGreaterThanOrEqual(2);
     expect(udp.filter((d) => d.from === "alice" && d.to === "carl").length).toBeGreaterThan(10);
   });
+
+  test("switch mode: whole frames as PKT_MAC records", () => {
+    const sim = sptpsNet([{ name: "carol", index: 3, connectTo: ["dave"] }, { name: "dave", index: 4 }], {
+      config: { mode: "switch" },
+    });
+    sim.runUntil(2000);
+    const udp = recordUdp(sim);
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 30; i++) {
+      const f = frameTo(4, 900 + i, 100);
+      f.fill(0xff, 0, 6);
+      f.set([2, 0, 0, 0, 0, 3], 6);
+      sent.push(f);
+      inject(sim, sim.nodes.get("carol")!, f);
+      sim.runUntil(sim.now + 100);
+    }
+    sim.runUntil(sim.now + 300);
+    const got = sim.nodes.get("dave")!.tun.filter((f) => tagOf(f) >= 900);
+    expect(got.map((f) => [...f])).toEqual(sent.map((f) => [...f]));
+    const data = udp.filter((d) => d.from === "carol" && d.bytes.length === 12 + 4 + 1 + 100 + 16);
+    expect(data.length).toBeGreaterThan(20);
+  });
 });
