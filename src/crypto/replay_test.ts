@@ -6,6 +6,7 @@ import type { ReplayPort, ReplayRules, ReplayVerdict } from "../core/crypto/ciph
 import { NobleSptpsCipher } from "../core/crypto/sptps_noble.ts";
 import { coreBytes } from "./test_core.ts";
 import { WasmSptpsCipher } from "./sptps_wasm.ts";
+import { NativeSptpsCipher } from "./sptps_native.ts";
 
 /**
  * tinc's rules over sets: `seen` holds every accepted seqno; `late` the ones a jump skipped and
@@ -49,7 +50,12 @@ class SetModel {
 
 const wasm = WasmSptpsCipher.fromBytes(coreBytes());
 const pure = new NobleSptpsCipher({ slots: 4, arenaSize: 16, maxBatch: 1 });
+const native = NativeSptpsCipher.tryCreate({ slots: 128, arenaSize: 1 << 17, maxBatch: 4 });
 const ports: Array<[string, ReplayPort, number]> = [["WASM core", wasm, 77], ["TypeScript", pure, 3]];
+if (native.ok) ports.push(["libcrypto", native.port, 101]);
+/** The full record ports, for the tests that open records under the window. */
+const recordPorts: Array<[string, WasmSptpsCipher | NativeSptpsCipher]> = [["WASM core", wasm]];
+if (native.ok) recordPorts.push(["libcrypto", native.port]);
 
 type Op = { kind: "rel"; delta: number } | { kind: "abs"; value: number } | { kind: "burst"; value: number };
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -148,31 +154,35 @@ for (const [name, port, slot] of ports) {
   });
 }
 
-describe("replay window inside SPTPS open", () => {
-  const key = new Uint8Array(64).fill(0x42);
+for (const [name, wasm] of recordPorts) {
+  describe(`replay window inside SPTPS open (${name})`, () => {
+    const key = new Uint8Array(64).fill(0x42);
 
-  test("forged far-future packets never count toward the resync", () => {
-    wasm.setKey(8, "send", key);
-    wasm.setKey(8, "recv", key);
-    wasm.replayReset(8, 16, "sptps");
-    expect(wasm.open(8, wasm.seal(8, 0, 0, new Uint8Array(10))).ok).toBe(true);
-    const far = wasm.seal(8, 5000, 0, new Uint8Array(10));
-    const forged = far.slice();
-    forged[10]! ^= 1;
-    for (let i = 0; i < 10; i++) expect(wasm.open(8, forged)).toMatchObject({ ok: false, reason: "bad-tag" });
-    for (let i = 0; i < 4; i++) expect(wasm.open(8, far)).toMatchObject({ ok: false, reason: "replay" });
-    expect(wasm.open(8, far)).toMatchObject({ ok: true, seqno: 5000 });
-    expect(wasm.replayTop(8)).toBe(5001);
-  });
+    test("forged far-future packets never count toward the resync", () => {
+      wasm.setKey(8, "send", key);
+      wasm.setKey(8, "recv", key);
+      wasm.replayReset(8, 16, "sptps");
+      expect(wasm.open(8, wasm.seal(8, 0, 0, new Uint8Array(10))).ok).toBe(true);
+      const far = wasm.seal(8, 5000, 0, new Uint8Array(10));
+      const forged = far.slice();
+      forged[10]! ^= 1;
+      for (let i = 0; i < 10; i++) {
+        expect(wasm.open(8, forged)).toMatchObject({ ok: false, reason: "bad-tag" });
+      }
+      for (let i = 0; i < 4; i++) expect(wasm.open(8, far)).toMatchObject({ ok: false, reason: "replay" });
+      expect(wasm.open(8, far)).toMatchObject({ ok: true, seqno: 5000 });
+      expect(wasm.replayTop(8)).toBe(5001);
+    });
 
-  test("a replayed or too-old record is dropped before its tag is even computed", () => {
-    wasm.replayReset(8, 16, "sptps");
-    const rec = wasm.seal(8, 0, 0, new Uint8Array(10));
-    expect(wasm.open(8, rec).ok).toBe(true);
-    expect(wasm.open(8, rec)).toMatchObject({ ok: false, reason: "replay", status: 3 });
-    expect(wasm.open(8, wasm.seal(8, 2, 0, new Uint8Array(1))).ok).toBe(true);
-    expect(wasm.replayCheck(8, 1)).toBe("ok");
-    expect(wasm.open(8, wasm.seal(8, 1, 0, new Uint8Array(1))).ok).toBe(true);
-    expect(wasm.replayCheck(8, 1)).toBe("duplicate");
+    test("a replayed or too-old record is dropped before its tag is even computed", () => {
+      wasm.replayReset(8, 16, "sptps");
+      const rec = wasm.seal(8, 0, 0, new Uint8Array(10));
+      expect(wasm.open(8, rec).ok).toBe(true);
+      expect(wasm.open(8, rec)).toMatchObject({ ok: false, reason: "replay", status: 3 });
+      expect(wasm.open(8, wasm.seal(8, 2, 0, new Uint8Array(1))).ok).toBe(true);
+      expect(wasm.replayCheck(8, 1)).toBe("ok");
+      expect(wasm.open(8, wasm.seal(8, 1, 0, new Uint8Array(1))).ok).toBe(true);
+      expect(wasm.replayCheck(8, 1)).toBe("duplicate");
+    });
   });
-});
+}

@@ -1,0 +1,318 @@
+/**
+ * The SPTPS cipher port (src/core/crypto/cipher_port.ts) on the host's libcrypto 3 through
+ * bun:ffi: native ChaCha20 and Poly1305 (AVX2/AVX-512 code paths) operating in place on a plain
+ * arena by address, with tinc's replay window in TypeScript (src/core/crypto/replay_window.ts).
+ * Same records, statuses and arena contract as WasmSptpsCipher: single-record calls copy through
+ * the arena's first SINGLE_REGION bytes, batches run in place at or above it.
+ * @module
+ */
+import { ptr } from "bun:ffi";
+import {
+  BODY_OVERHEAD,
+  DATAGRAM_OVERHEAD,
+  DEFAULT_REPLAY_WINDOW,
+  type KeyDirection,
+  MAX_RECORD_DATA,
+  MAX_REPLAY_WINDOW,
+  type OpenResult,
+  RecordStatus,
+  type ReplayRules,
+  type ReplayVerdict,
+  type SptpsBatchPort,
+  type SptpsCipherPort,
+} from "../core/crypto/cipher_port.ts";
+import { failureOf, verdictOf } from "../core/crypto/record_status.ts";
+import { ReplayWindow } from "../core/crypto/replay_window.ts";
+import { LibcryptoChaChaPoly } from "./libcrypto_ffi.ts";
+import { SINGLE_REGION } from "./sptps_wasm.ts";
+
+const DESCRIPTOR_SIZE = 16;
+
+/** Options of the native port. */
+export interface NativeSptpsOptions {
+  /** Key slots (default 1024, as the WASM core). */
+  slots?: number;
+  /** Arena bytes including the single-record region (default 4 MiB). */
+  arenaSize?: number;
+  /** Descriptors (default 4096, as the WASM core). */
+  maxBatch?: number;
+}
+
+interface Slot {
+  /** ChaCha20 context address keyed with the send key, 0 if none was ever made. */
+  sendCtx: number;
+  recvCtx: number;
+  hasSend: boolean;
+  hasRecv: boolean;
+  window: ReplayWindow;
+}
+
+/** SptpsCipherPort and SptpsBatchPort backed by libcrypto 3 (see LibcryptoChaChaPoly). */
+export class NativeSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
+  readonly slotCount: number;
+  readonly arena: Uint8Array;
+  readonly maxBatch: number;
+  private readonly arenaAddress: number;
+  private readonly arenaView: DataView;
+  private readonly descriptors: DataView;
+  private readonly slots: Slot[];
+
+  constructor(private readonly lib: LibcryptoChaChaPoly, options: NativeSptpsOptions = {}) {
+    this.slotCount = options.slots ?? 1024;
+    this.maxBatch = options.maxBatch ?? 4096;
+    const arenaSize = options.arenaSize ?? 4 << 20;
+    if (arenaSize < SINGLE_REGION) throw new RangeError(`Cannot use an arena below ${SINGLE_REGION} bytes`);
+    this.arena = new Uint8Array(arenaSize);
+    this.arenaAddress = ptr(this.arena);
+    this.arenaView = new DataView(this.arena.buffer);
+    this.descriptors = new DataView(new ArrayBuffer(this.maxBatch * DESCRIPTOR_SIZE));
+    this.slots = Array.from({ length: this.slotCount }, () => ({
+      sendCtx: 0,
+      recvCtx: 0,
+      hasSend: false,
+      hasRecv: false,
+      window: new ReplayWindow(DEFAULT_REPLAY_WINDOW, "sptps"),
+    }));
+  }
+
+  /**
+   * A port on the host's libcrypto 3, or why there is none (no library, OpenSSL < 3, no
+   * POLY1305): the caller then falls back to WasmSptpsCipher.
+   */
+  static tryCreate(
+    options: NativeSptpsOptions = {},
+  ): { ok: true; port: NativeSptpsCipher; library: string } | { ok: false; reason: string } {
+    const opened = LibcryptoChaChaPoly.open();
+    if (!opened.ok) return { ok: false, reason: opened.reasons.join("; ") };
+    return { ok: true, port: new NativeSptpsCipher(opened.lib, options), library: opened.path };
+  }
+
+  private slotAt(slot: number): Slot | undefined {
+    return Number.isInteger(slot) && slot >= 0 && slot < this.slotCount ? this.slots[slot] : undefined;
+  }
+
+  private mustSlot(slot: number): Slot {
+    const s = this.slotAt(slot);
+    if (s === undefined) {
+      throw new RangeError(`Cannot use key slot ${slot}: outside 0..${this.slotCount - 1}`);
+    }
+    return s;
+  }
+
+  setKey(slot: number, dir: KeyDirection, key64: Uint8Array): void {
+    const s = this.mustSlot(slot);
+    if (key64.length !== 64) throw new RangeError(`Cannot set key: expected 64 bytes, got ${key64.length}`);
+    const key32 = key64.subarray(0, 32);
+    if (dir === "send") {
+      if (s.sendCtx === 0) s.sendCtx = this.lib.newKeyedContext(key32);
+      else this.lib.rekey(s.sendCtx, key32);
+      s.hasSend = true;
+    } else {
+      if (s.recvCtx === 0) s.recvCtx = this.lib.newKeyedContext(key32);
+      else this.lib.rekey(s.recvCtx, key32);
+      s.hasRecv = true;
+    }
+  }
+
+  clearKey(slot: number, dir: KeyDirection): void {
+    const s = this.mustSlot(slot);
+    const ctx = dir === "send" ? s.sendCtx : s.recvCtx;
+    // The context is kept for the next key, but the old key must not stay in it.
+    if (ctx !== 0) this.lib.rekey(ctx, new Uint8Array(32));
+    if (dir === "send") s.hasSend = false;
+    else s.hasRecv = false;
+  }
+
+  /** Frees every native context; the port is unusable afterwards. */
+  close(): void {
+    for (const s of this.slots) {
+      if (s.sendCtx !== 0) this.lib.freeContext(s.sendCtx);
+      if (s.recvCtx !== 0) this.lib.freeContext(s.recvCtx);
+      s.sendCtx = s.recvCtx = 0;
+      s.hasSend = s.hasRecv = false;
+    }
+    this.lib.close();
+  }
+
+  replayReset(slot: number, windowBytes: number, rules: ReplayRules): void {
+    const s = this.mustSlot(slot);
+    if (!Number.isInteger(windowBytes) || windowBytes < 0 || windowBytes > MAX_REPLAY_WINDOW) {
+      throw new RangeError(`Cannot set ReplayWindow ${windowBytes}: outside 0..${MAX_REPLAY_WINDOW}`);
+    }
+    s.window = new ReplayWindow(windowBytes, rules);
+  }
+
+  replayCheck(slot: number, seqno: number): ReplayVerdict {
+    return verdictOf(this.mustSlot(slot).window.run(seqno >>> 0, false));
+  }
+
+  replayCommit(slot: number, seqno: number): ReplayVerdict {
+    return verdictOf(this.mustSlot(slot).window.run(seqno >>> 0, true));
+  }
+
+  replayTop(slot: number): number {
+    return this.mustSlot(slot).window.top >>> 0;
+  }
+
+  private sendContext(slot: number, dataLen: number): number {
+    const s = this.mustSlot(slot);
+    if (!s.hasSend) throw new RangeError(`Cannot seal for slot ${slot}: no send key`);
+    if (dataLen > MAX_RECORD_DATA) {
+      throw new RangeError(`Cannot seal ${dataLen} bytes: over ${MAX_RECORD_DATA}`);
+    }
+    return s.sendCtx;
+  }
+
+  seal(slot: number, seqno: number, type: number, data: Uint8Array): Uint8Array {
+    const ctx = this.sendContext(slot, data.length);
+    this.arena.set(data, 5);
+    this.sealRecordAt(ctx, 0, data.length, seqno >>> 0, type);
+    return this.arena.slice(0, data.length + DATAGRAM_OVERHEAD);
+  }
+
+  sealBody(slot: number, seqno: number, type: number, data: Uint8Array): Uint8Array {
+    const ctx = this.sendContext(slot, data.length);
+    this.arena.set(data, 1);
+    this.arena[0] = type & 0xff;
+    this.lib.sealAt(ctx, seqno >>> 0, this.arenaAddress, data.length + 1);
+    return this.arena.slice(0, data.length + BODY_OVERHEAD);
+  }
+
+  /** Writes the header and seals the record at `off` (data already at off+5). */
+  private sealRecordAt(ctx: number, off: number, dataLen: number, seqno: number, type: number): void {
+    this.arenaView.setUint32(off, seqno, false);
+    this.arena[off + 4] = type & 0xff;
+    this.lib.sealAt(ctx, seqno, this.arenaAddress + off + 4, dataLen + 1);
+  }
+
+  open(slot: number, record: Uint8Array): OpenResult {
+    if (record.length > MAX_RECORD_DATA + DATAGRAM_OVERHEAD) return fail(RecordStatus.TooLong);
+    this.arena.set(record, 0);
+    const status = this.openRecordAt(slot, 0, record.length);
+    if (status !== RecordStatus.Ok) return fail(status);
+    const seqno = this.arenaView.getUint32(0, false);
+    return { ok: true, type: this.arena[4]!, seqno, data: this.arena.slice(5, record.length - 16) };
+  }
+
+  openBody(slot: number, seqno: number, body: Uint8Array): OpenResult {
+    const s = this.slotAt(slot);
+    if (s === undefined) return fail(RecordStatus.BadSlot);
+    if (body.length < BODY_OVERHEAD) return fail(RecordStatus.TooShort);
+    if (body.length > MAX_RECORD_DATA + BODY_OVERHEAD) return fail(RecordStatus.TooLong);
+    if (!s.hasRecv) return fail(RecordStatus.NoKey);
+    this.arena.set(body, 0);
+    const n = body.length - 16;
+    if (!this.lib.openAt(s.recvCtx, seqno >>> 0, this.arenaAddress, n, this.arena.subarray(n, n + 16))) {
+      return fail(RecordStatus.BadTag);
+    }
+    return { ok: true, type: this.arena[0]!, seqno: seqno >>> 0, data: this.arena.slice(1, n) };
+  }
+
+  /** The core's openRecord on arena[off .. off+len): replay check, tag, decrypt, commit. */
+  private openRecordAt(slot: number, off: number, len: number): RecordStatus {
+    const s = this.slotAt(slot);
+    if (s === undefined) return RecordStatus.BadSlot;
+    if (len < DATAGRAM_OVERHEAD) return RecordStatus.TooShort;
+    if (len > MAX_RECORD_DATA + DATAGRAM_OVERHEAD) return RecordStatus.TooLong;
+    if (off > this.arena.length - len) return RecordStatus.BadRange;
+    if (!s.hasRecv) return RecordStatus.NoKey;
+    const seqno = this.arenaView.getUint32(off, false);
+    const check = s.window.run(seqno, false);
+    if (check !== RecordStatus.Ok && check !== RecordStatus.ReplayFuture) return check;
+    const n = len - 20;
+    const tagAt = off + len - 16;
+    if (
+      !this.lib.openAt(
+        s.recvCtx,
+        seqno,
+        this.arenaAddress + off + 4,
+        n,
+        this.arena.subarray(tagAt, tagAt + 16),
+      )
+    ) {
+      return RecordStatus.BadTag;
+    }
+    return s.window.run(seqno, true);
+  }
+
+  writeDescriptor(
+    i: number,
+    offset: number,
+    length: number,
+    seqno: number,
+    slot: number,
+    type: number,
+  ): void {
+    const at = i * DESCRIPTOR_SIZE;
+    const d = this.descriptors;
+    d.setUint32(at, offset >>> 0, true);
+    d.setUint32(at + 4, length >>> 0, true);
+    d.setUint32(at + 8, seqno >>> 0, true);
+    d.setUint16(at + 12, slot, true);
+    d.setUint8(at + 14, type);
+    d.setUint8(at + 15, 0);
+  }
+
+  statusAt(i: number): RecordStatus {
+    return this.descriptors.getUint8(i * DESCRIPTOR_SIZE + 15);
+  }
+
+  typeAt(i: number): number {
+    return this.descriptors.getUint8(i * DESCRIPTOR_SIZE + 14);
+  }
+
+  seqnoAt(i: number): number {
+    return this.descriptors.getUint32(i * DESCRIPTOR_SIZE + 8, true);
+  }
+
+  private inBatch(first: number, count: number): boolean {
+    return Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 &&
+      first + count <= this.maxBatch;
+  }
+
+  sealBatch(first: number, count: number): number {
+    if (!this.inBatch(first, count)) return -RecordStatus.BadArgument;
+    const d = this.descriptors;
+    let sealed = 0;
+    for (let i = first; i < first + count; i++) {
+      const at = i * DESCRIPTOR_SIZE;
+      const off = d.getUint32(at, true), len = d.getUint32(at + 4, true);
+      const s = this.slotAt(d.getUint16(at + 12, true));
+      let status = RecordStatus.Ok;
+      if (s === undefined) status = RecordStatus.BadSlot;
+      else if (len > MAX_RECORD_DATA) status = RecordStatus.TooLong;
+      else if (off > this.arena.length - len - DATAGRAM_OVERHEAD) status = RecordStatus.BadRange;
+      else if (!s.hasSend) status = RecordStatus.NoKey;
+      else {
+        this.sealRecordAt(s.sendCtx, off, len, d.getUint32(at + 8, true), d.getUint8(at + 14));
+        sealed++;
+      }
+      d.setUint8(at + 15, status);
+    }
+    return sealed;
+  }
+
+  openBatch(first: number, count: number): number {
+    if (!this.inBatch(first, count)) return -RecordStatus.BadArgument;
+    const d = this.descriptors;
+    let opened = 0;
+    for (let i = first; i < first + count; i++) {
+      const at = i * DESCRIPTOR_SIZE;
+      const off = d.getUint32(at, true), len = d.getUint32(at + 4, true);
+      if (len >= 4 && len <= this.arena.length && off <= this.arena.length - len) {
+        d.setUint32(at + 8, this.arenaView.getUint32(off, false), true);
+      }
+      const status = this.openRecordAt(d.getUint16(at + 12, true), off, len);
+      if (status === RecordStatus.Ok) {
+        d.setUint8(at + 14, this.arena[off + 4]!);
+        opened++;
+      }
+      d.setUint8(at + 15, status);
+    }
+    return opened;
+  }
+}
+
+function fail(status: RecordStatus): OpenResult {
+  return { ok: false, reason: failureOf(status), status };
+}
