@@ -1,6 +1,7 @@
 /**
  * `tinct daemon [tincd 1.0.36 options]`: the tincd-compatible daemon entry. Parses tincd's
- * flags, handles `--help`, `--version` and `-k`, and then runs the daemon in the foreground
+ * flags, handles `--help`, `--version`, `-k` and `-K` (RSA and Ed25519 keys, as `tinc generate-keys`),
+ * and then runs the daemon in the foreground
  * (`-D`) or detached. Detached start-up returns only once the daemon is up (or has failed, with
  * its reason): see src/runtime/detach.ts.
  * @module
@@ -21,6 +22,7 @@ import {
 import { daemonSignalActions, installSignalHandlers } from "../runtime/signals.ts";
 import { DaemonControlHook } from "../runtime/control_daemon.ts";
 import { createNotifier } from "../runtime/sd_notify.ts";
+import { ed25519Keygen, nameFromTincConf, rsaKeygen } from "./ctl/key_commands.ts";
 
 /** Runs the daemon command; resolves with the exit status. */
 export async function runDaemonCommand(args: string[], io: CliIo): Promise<number> {
@@ -44,8 +46,10 @@ export async function runDaemonCommand(args: string[], io: CliIo): Promise<numbe
   }
   if (o.kill !== null) return killRunning(o, io);
   if (o.generateKeys !== null) {
-    io.stderr("tinct daemon: -K (RSA key generation) is not supported; use tincd -K\n");
-    return 1;
+    // tincd 1.0 writes RSA only; tinct also writes the Ed25519 pair, as `tinc generate-keys`.
+    const name = nameFromTincConf(o.confbase);
+    if (!rsaKeygen(o.confbase, name, o.generateKeys, io)) return 1;
+    return ed25519Keygen(o.confbase, name, io) ? 0 : 1;
   }
   const detachedChild = io.env(READY_FD_ENV) !== undefined;
   if (o.detach && !detachedChild) return startDetached(args, io);

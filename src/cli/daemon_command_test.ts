@@ -57,3 +57,45 @@ describe("tinct daemon (process)", () => {
     }
   }, 30_000);
 });
+
+describe("tinct daemon -K", () => {
+  test(
+    "writes RSA and Ed25519 keys as `tinc generate-keys`; the daemon's configuration reads both",
+    async () => {
+      const { runDaemonCommand } = await import("./daemon_command.ts");
+      const { readConfigDir } = await import("../runtime/daemon/config_files.ts");
+      const dir = mkdtempSync(join(tmpdir(), "tinct-keys-"));
+      try {
+        mkdirSync(join(dir, "hosts"));
+        writeFileSync(join(dir, "tinc.conf"), "Name = alpha\n");
+        let err = "";
+        const io = {
+          argv0: "tinct",
+          loadWasm: () => new Uint8Array(0),
+          env: () => undefined,
+          stdout: () => {},
+          stderr: (s: string) => void (err += s),
+        };
+        expect(await runDaemonCommand(["-c", dir, "-K1024"], io)).toBe(0);
+        expect(err).toContain("Generating Ed25519 key pair");
+        const host = readFileSync(join(dir, "hosts", "alpha"), "latin1");
+        expect(host).toContain("-----BEGIN RSA PUBLIC KEY-----");
+        expect(host).toMatch(/^Ed25519PublicKey = [A-Za-z0-9+/]{43}$/m);
+        expect(existsSync(join(dir, "rsa_key.priv"))).toBe(true);
+        const r = readConfigDir({
+          confbase: dir,
+          netname: null,
+          commandLine: [],
+          debugLevel: 0,
+          bypassSecurity: false,
+        });
+        if (!r.ok) throw new Error(r.errors.join("\n"));
+        expect(r.config.engine.ed25519Key).toBeDefined();
+        expect(r.config.engine.privateKeyPem).toContain("RSA PRIVATE KEY");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    30_000,
+  );
+});

@@ -5,7 +5,11 @@
  * Keys and packet settings follow tinc 1.0: our RSA key from PrivateKeyFile (default
  * CONFBASE/rsa_key.priv) or PrivateKey/PublicKey hex (not read with --bypass-security, which
  * skips authentication but still encrypts packets with the configured Cipher and Digest), each
- * peer's key from PublicKey, PublicKeyFile or its hosts file.
+ * peer's key from PublicKey, PublicKeyFile or its hosts file. tinc 1.1's keys likewise: ours from
+ * Ed25519PrivateKeyFile (default CONFBASE/ed25519_key.priv), each peer's from Ed25519PublicKey or
+ * an ED25519 PUBLIC KEY block in Ed25519PublicKeyFile or hosts/NAME; ExperimentalProtocol unset
+ * means on exactly when our Ed25519 key could be read, and with it on a missing RSA key only
+ * disables the legacy protocol (as tinc 1.1's setup does).
  * Errors keep tinc's "FILE line N: VAR: reason" form so the caller can print them as they are.
  * @module
  */
@@ -27,6 +31,8 @@ import {
   privateKeyPemFromHex,
 } from "../../core/node/auth/legacy_config.ts";
 import { nativeLegacyCrypto } from "../../crypto/legacy_native.ts";
+import type { Ed25519KeyPair } from "../../core/sptps/ed25519.ts";
+import { formatPublicKey, parsePrivateKeyFile, parsePublicKeyPem } from "../../core/sptps/key_files.ts";
 import { createRuntimeCompressor } from "../compress.ts";
 
 /** What the daemon needs from one read of the directory. */
@@ -145,6 +151,8 @@ export function readConfigDir(
       ? undefined
       : readText(resolvePath(confbase, h.publicKeyFile));
     Object.assign(host, hostKeyFields(h, text, keyFileText));
+    const edKey = peerEd25519PublicKey(h, text, confbase);
+    if (edKey !== undefined) host.ed25519PublicKey = edKey;
     hosts.set(name, host);
   }
   const own: HostConfig = {
@@ -157,6 +165,17 @@ export function readConfigDir(
   if (daemon.myself.weight !== undefined) own.weight = daemon.myself.weight;
   hosts.set(daemon.name, own);
 
+  // --bypass-security is the legacy null-authentication mode: no SPTPS with it.
+  const ed25519 = options.bypassSecurity || daemon.experimentalProtocol === false
+    ? { ok: true as const, key: undefined }
+    : ownEd25519Key(daemon, confbase);
+  if (!ed25519.ok) {
+    if (daemon.experimentalProtocol === true) return { ok: false, errors: [ed25519.reason] };
+    // No key file at all is the ordinary tinc 1.0 set-up: nothing to say.
+    if (!ed25519.missing) warnings.push(`${ed25519.reason}; SPTPS (ExperimentalProtocol) is off`);
+  }
+  const ed25519Key = ed25519.ok ? ed25519.key : undefined;
+
   let privateKeyText: string | undefined;
   if (!options.bypassSecurity) {
     if (daemon.privateKey !== undefined) {
@@ -168,7 +187,9 @@ export function readConfigDir(
     } else {
       const path = resolvePath(confbase, privateKeyPath(daemon, confbase));
       privateKeyText = readText(path);
-      if (privateKeyText === undefined) {
+      if (privateKeyText === undefined && ed25519Key !== undefined) {
+        warnings.push(`No RSA private key at \`${path}': support for the legacy protocol disabled.`);
+      } else if (privateKeyText === undefined) {
         return { ok: false, errors: [`Error reading RSA private key file \`${path}': cannot read the file`] };
       }
     }
@@ -203,6 +224,53 @@ export function readConfigDir(
     strictSubnets: daemon.strictSubnets,
     tunnelServer: daemon.tunnelServer,
     debugLevel: options.debugLevel,
+    ...(ed25519Key !== undefined ? { ed25519Key } : {}),
+    ...(daemon.experimentalProtocol !== undefined
+      ? { experimentalProtocol: daemon.experimentalProtocol }
+      : {}),
   });
   return { ok: true, config: { daemon, engine, warnings } };
+}
+
+/**
+ * A peer's Ed25519 public key as `Ed25519PublicKey` text: the variable when set, else the first
+ * ED25519 PUBLIC KEY block of Ed25519PublicKeyFile or the host file (tinc 1.1's order).
+ */
+function peerEd25519PublicKey(
+  h: { ed25519PublicKey: string | undefined; ed25519PublicKeyFile: string | undefined },
+  hostText: string,
+  confbase: string,
+): string | undefined {
+  if (h.ed25519PublicKey !== undefined) return h.ed25519PublicKey;
+  const text = h.ed25519PublicKeyFile !== undefined
+    ? readText(resolvePath(confbase, h.ed25519PublicKeyFile))
+    : hostText;
+  if (text === undefined || !text.includes("ED25519 PUBLIC KEY")) return undefined;
+  const pem = parsePublicKeyPem(text);
+  return pem.ok ? formatPublicKey(pem.value) : undefined;
+}
+
+/** Our Ed25519 key from Ed25519PrivateKeyFile (default CONFBASE/ed25519_key.priv). */
+function ownEd25519Key(
+  daemon: DaemonConfig,
+  confbase: string,
+): { ok: true; key: Ed25519KeyPair } | { ok: false; missing: boolean; reason: string } {
+  const path = resolvePath(confbase, daemon.ed25519PrivateKeyFile ?? "ed25519_key.priv");
+  const text = readText(path);
+  if (text === undefined) {
+    return {
+      ok: false,
+      missing: true,
+      reason: `Error reading Ed25519 private key file \`${path}': cannot read the file`,
+    };
+  }
+  const parsed = parsePrivateKeyFile(text);
+  if (!parsed.ok) {
+    return {
+      ok: false,
+      missing: false,
+      reason: `Error reading Ed25519 private key file \`${path}': ${parsed.reason}`,
+    };
+  }
+  return { ok: true, key: parsed.value };
 }

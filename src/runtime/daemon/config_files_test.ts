@@ -3,6 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readConfigDir, type ReadOptions } from "./config_files.ts";
+import { formatPublicKeyPem, generateEd25519Keys } from "../../core/sptps/key_files.ts";
+
+/** Deterministic bytes for key generation in tests. */
+function seeded(seed: number): (n: number) => Uint8Array {
+  return (n) => Uint8Array.from({ length: n }, (_, i) => (seed * 31 + i * 7) & 0xff);
+}
 
 function confDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "tinct-conf-"));
@@ -104,6 +110,63 @@ describe("readConfigDir", () => {
       const r = readConfigDir(options(dir));
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.errors[0]).toContain("tinc.conf");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("tinc 1.1 keys: ours from ed25519_key.priv, peers' from Ed25519PublicKey or a PEM block", () => {
+    const ours = generateEd25519Keys(seeded(1));
+    const beta = generateEd25519Keys(seeded(2));
+    const gamma = generateEd25519Keys(seeded(3));
+    const dir = confDir({
+      "tinc.conf": "Name = alpha\n",
+      "ed25519_key.priv": ours.privateKeyFile,
+      "hosts/alpha": ours.hostFileLine,
+      "hosts/beta": `Address = 192.0.2.2\n${beta.hostFileLine}`,
+      "hosts/gamma": `Address = 192.0.2.3\n${formatPublicKeyPem(gamma.key.publicKey)}`,
+      "hosts/delta": "Address = 192.0.2.4\n",
+    });
+    try {
+      const r = readConfigDir(options(dir, { bypassSecurity: false }));
+      if (!r.ok) throw new Error(r.errors.join("\n"));
+      const e = r.config.engine;
+      expect(e.ed25519Key?.publicKey).toEqual(ours.key.publicKey);
+      expect(e.experimentalProtocol).toBeUndefined();
+      expect(`Ed25519PublicKey = ${e.hosts.get("beta")?.ed25519PublicKey}\n`).toBe(beta.hostFileLine);
+      expect(`Ed25519PublicKey = ${e.hosts.get("gamma")?.ed25519PublicKey}\n`).toBe(gamma.hostFileLine);
+      expect(e.hosts.get("delta")?.ed25519PublicKey).toBeUndefined();
+      // No rsa_key.priv: with SPTPS on, only the legacy protocol is lost.
+      expect(e.privateKeyPem).toBeUndefined();
+      expect(r.config.warnings.some((w) => w.includes("legacy protocol disabled"))).toBe(true);
+      // --bypass-security and ExperimentalProtocol = no leave SPTPS out.
+      const bypass = readConfigDir(options(dir));
+      if (!bypass.ok) throw new Error(bypass.errors.join("\n"));
+      expect(bypass.config.engine.ed25519Key).toBeUndefined();
+      writeFileSync(join(dir, "tinc.conf"), "Name = alpha\nExperimentalProtocol = no\n");
+      const off = readConfigDir(options(dir, { bypassSecurity: false }));
+      expect(off.ok).toBe(false);
+      if (!off.ok) expect(off.errors[0]).toContain("RSA private key");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("ExperimentalProtocol = yes needs a readable Ed25519 key; unset, a bad one is a warning", () => {
+    const dir = confDir({
+      "tinc.conf": "Name = alpha\nExperimentalProtocol = yes\nEd25519PrivateKeyFile = ed.key\n",
+      "hosts/alpha": "",
+    });
+    try {
+      const r = readConfigDir(options(dir, { bypassSecurity: false }));
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors[0]).toContain(`${join(dir, "ed.key")}`);
+      // Unset and unreadable: SPTPS is off, so the missing RSA key is fatal again.
+      writeFileSync(join(dir, "tinc.conf"), "Name = alpha\n");
+      writeFileSync(join(dir, "ed25519_key.priv"), "garbage\n");
+      const bad = readConfigDir(options(dir, { bypassSecurity: false }));
+      expect(bad.ok).toBe(false);
+      if (!bad.ok) expect(bad.errors[0]).toContain("RSA private key");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
