@@ -7,7 +7,7 @@ import { sha512 } from "@noble/hashes/sha2.js";
 import { formatSubnet } from "../../src/core/subnet/subnet_text.ts";
 import { NodeStatus } from "../../src/core/control/dump_lines.ts";
 import { formatNodeLine, parseNodeLine } from "../../src/core/control/dump_lines.ts";
-import { buildSim, type MeshSpec, neighbours, oracleNexthops, randomMesh } from "./mesh.ts";
+import { buildSim, linkWeights, type MeshSpec, neighbours, oracleNexthops, randomMesh } from "./mesh.ts";
 import type { Simulator } from "./sim.ts";
 
 let spec: MeshSpec;
@@ -35,7 +35,7 @@ describe("control dumps", () => {
       const engine = sim.nodes.get(name)!.engine;
       const d = engine.controlDumps();
       const v = engine.view();
-      const hops = oracleNexthops(adj, name);
+      const hops = oracleNexthops(adj, name, linkWeights(spec));
       expect(d.nodes.map((n) => n.name)).toEqual(names);
       for (const n of d.nodes) {
         expect(n.id).toBe(nodeId(n.name));

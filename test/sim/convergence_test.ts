@@ -7,6 +7,7 @@ import { frameInto, ipv4Frame, tagOf } from "./frames.ts";
 import {
   buildSim,
   linkWeight,
+  linkWeights,
   type MeshSpec,
   neighbours,
   oracleMst,
@@ -25,7 +26,8 @@ beforeAll(() => {
   sim = buildSim(spec, { sim: { seed: 99, maxChunk: 700, jitter: 4 }, startSpread: 2000 });
   expect(sim.runUntilSettled(3000, 300_000)).toBe(true);
   const adj = neighbours(spec);
-  hops = new Map(spec.names.map((n) => [n, oracleNexthops(adj, n)]));
+  const weight = linkWeights(spec);
+  hops = new Map(spec.names.map((n) => [n, oracleNexthops(adj, n, weight)]));
 });
 
 describe("100-node mesh", () => {

@@ -1,7 +1,8 @@
 /**
  * Builds random meshes for the simulator and the independent oracle the tests compare every
- * node's view against: the true topology, plain BFS next hops (neighbours in name order, as
- * tinc's BFS takes edges) and a Kruskal minimum spanning tree over (weight, from, to).
+ * node's view against: the true topology, BFS next hops (neighbours in name order, as tinc's BFS
+ * takes edges; with link weights, tinc 1.1's rule that among paths with the same hop count the
+ * lower weighted distance wins) and a Kruskal minimum spanning tree over (weight, from, to).
  * @module
  */
 import { type EngineConfig, type HostConfig, withDefaults } from "../../src/core/node/config.ts";
@@ -164,19 +165,44 @@ export function neighbours(spec: MeshSpec): Map<string, string[]> {
   return adj;
 }
 
-/** BFS from `src` with neighbours in name order: next hop of every reachable node. */
-export function oracleNexthops(adj: Map<string, string[]>, src: string): Map<string, string> {
+/**
+ * BFS from `src` with neighbours in name order: next hop of every reachable node. Without
+ * `weight` the first path found wins (tinc 1.0.36). With it, tinc 1.1's tie rule: a node already
+ * found is taken over by a path with the same hop count and a strictly lower weighted distance,
+ * and queued again so that the nodes behind it follow.
+ */
+export function oracleNexthops(
+  adj: Map<string, string[]>,
+  src: string,
+  weight?: (a: string, b: string) => number,
+): Map<string, string> {
   const hop = new Map<string, string>([[src, src]]);
+  const hops = new Map<string, number>([[src, 0]]);
+  const weighted = new Map<string, number>([[src, 0]]);
   const queue = [src];
-  for (let i = 0; i < queue.length; i++) {
+  // Each re-queue lowers a weighted distance, so this ends; the bound only guards the test.
+  for (let i = 0; i < queue.length && i < 100 * (adj.size + 1) ** 2; i++) {
     const n = queue[i]!;
     for (const x of adj.get(n) ?? []) {
-      if (hop.has(x)) continue;
+      if (x === src) continue;
+      const viaN = weighted.get(n)! + (weight?.(n, x) ?? 0);
+      if (hop.has(x)) {
+        if (weight === undefined || hops.get(x) !== hops.get(n)! + 1 || weighted.get(x)! <= viaN) continue;
+      }
       hop.set(x, n === src ? x : hop.get(n)!);
+      hops.set(x, hops.get(n)! + 1);
+      weighted.set(x, viaN);
       queue.push(x);
     }
   }
   return hop;
+}
+
+/** The weight both directed edges of a link carry, by endpoint names (either order). */
+export function linkWeights(spec: MeshSpec): (a: string, b: string) => number {
+  const byPair = new Map<string, number>();
+  for (const l of spec.links) byPair.set(l.a < l.b ? `${l.a} ${l.b}` : `${l.b} ${l.a}`, linkWeight(l));
+  return (a, b) => byPair.get(a < b ? `${a} ${b}` : `${b} ${a}`) ?? Infinity;
 }
 
 export function linkWeight(l: Link): number {

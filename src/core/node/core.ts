@@ -20,7 +20,7 @@ import {
 import { LogLevel } from "./effects.ts";
 import { encodeLine } from "../meta/framing.ts";
 import { DedupCache } from "../meta/dedup.ts";
-import { bfs, mstEdges } from "./routes.ts";
+import { MeshGraph, type RouteTable } from "../graph/graph.ts";
 import { SubnetIndex } from "./lookup.ts";
 import { defaultRouteOptions, type RouteNode, type RouteOptions, Router } from "../route/router.ts";
 import {
@@ -63,8 +63,14 @@ export class NodeCore {
   readonly subnetIndex = new SubnetIndex((name) => this.nodes.get(name));
   /** Per-frame routing decisions (src/core/route), reading subnets and nodes through this core. */
   readonly router: Router;
+  /**
+   * The shared graph module's copy of every edge (names and the fields routing reads), kept in
+   * step by addEdge/delEdge/purge; flushGraph() takes routes and the broadcast tree from it.
+   */
+  readonly graphModel: MeshGraph;
+  /** The last route computation (null before the first). */
+  private routeTable: RouteTable | null = null;
   private graphDirty = false;
-  private bfsGeneration = 0;
   private mstDirty = true;
   private mstConns = new Set<Connection>();
   now = 0;
@@ -76,6 +82,7 @@ export class NodeCore {
     readonly rng: RandomSource,
   ) {
     this.seen = new DedupCache(config.pingInterval * 1000, config.maxSeenRequests);
+    this.graphModel = new MeshGraph(config.name);
     this.myself = newNode(config.name);
     this.myself.reachable = true;
     this.myself.nexthop = this.myself;
@@ -237,6 +244,14 @@ export class NodeCore {
     if (old !== undefined && old !== e) delete old.reverse;
     e.from.edges.set(e.to.name, e);
     delete e.from.edgeOrder;
+    this.graphModel.addEdge({
+      from: e.from.name,
+      to: e.to.name,
+      address: e.address,
+      port: e.port,
+      options: e.options,
+      weight: e.weight,
+    });
     const rev = e.to.edges.get(e.from.name);
     if (rev !== undefined) {
       e.reverse = rev;
@@ -249,6 +264,7 @@ export class NodeCore {
     if (e.from.edges.get(e.to.name) === e) {
       e.from.edges.delete(e.to.name);
       delete e.from.edgeOrder;
+      this.graphModel.deleteEdge(e.from.name, e.to.name);
       const rev = e.reverse;
       if (rev !== undefined) {
         delete rev.reverse;
@@ -296,31 +312,43 @@ export class NodeCore {
     this.mstDirty = true;
   }
 
-  /** Runs the pending graph(): BFS, reachability transitions with their scripts. */
+  /**
+   * Runs the pending graph(): routes from the graph module (tinc 1.1's search: hops first, equal
+   * hop counts broken by weighted distance), then reachability transitions with their scripts.
+   */
   flushGraph(): void {
     if (!this.graphDirty) return;
     this.graphDirty = false;
-    const gen = ++this.bfsGeneration;
-    bfs(this.myself, gen);
+    const table = this.graphModel.computeRoutes();
+    this.routeTable = table;
     const changed: NodeRec[] = [];
-    for (const n of this.nodes.values()) {
-      if (n === this.myself) continue;
-      const m = n.mark;
-      const visited = m.gen === gen;
-      if (visited) {
-        n.nexthop = m.nexthop!;
-        n.via = m.via!;
-        n.distance = m.distance;
-        n.indirect = m.indirect;
-        if (m.prevedge !== undefined) {
-          n.prevedge = m.prevedge;
-          n.options = m.prevedge.options;
-          if (n.udp === undefined) this.learnUdpFromEdge(n, m.prevedge);
+    // Routes come in name order, so `changed` is in name order too (tinc walks its node tree).
+    for (const r of table.routes) {
+      const n = this.nodes.get(r.name);
+      if (n === undefined || n === this.myself) continue;
+      if (r.reachable) {
+        n.nexthop = this.nodes.get(r.nexthop!) ?? n;
+        n.via = this.nodes.get(r.via!) ?? n;
+        n.distance = r.distance;
+        n.indirect = r.indirect;
+        const prev = r.prevedge === null
+          ? undefined
+          : this.nodes.get(r.prevedge.from)?.edges.get(r.prevedge.to);
+        if (prev !== undefined) {
+          n.prevedge = prev;
+          n.options = prev.options;
+          if (n.udp === undefined) this.learnUdpFromEdge(n, prev);
         }
       }
-      if (visited !== n.reachable) changed.push(n);
+      if (r.reachable !== n.reachable) changed.push(n);
     }
-    changed.sort((a, b) => byName(a.name, b.name));
+    // Engine nodes without any edge are not in the graph module: they are unreachable.
+    if (this.nodes.size !== table.routes.length) {
+      for (const n of this.nodes.values()) {
+        if (n.reachable && n !== this.myself && table.route(n.name) === undefined) changed.push(n);
+      }
+      changed.sort((a, b) => byName(a.name, b.name));
+    }
     if (changed.length > 0) this.subnetIndex.reachabilityChanged();
     for (const n of changed) this.reachabilityChanged(n);
   }
@@ -412,10 +440,14 @@ export class NodeCore {
       this.mstDirty = false;
       for (const c of this.conns.values()) c.mst = false;
       this.mstConns = new Set();
-      for (const e of mstEdges(this.nodes.values())) {
-        if (e.conn !== undefined && e.conn.phase === "active") {
-          e.conn.mst = true;
-          this.mstConns.add(e.conn);
+      for (const pair of this.routeTable?.mst ?? []) {
+        const e = this.nodes.get(pair.from)?.edges.get(pair.to);
+        for (const half of [e, e?.reverse]) {
+          const conn = half?.conn;
+          if (conn !== undefined && conn.phase === "active") {
+            conn.mst = true;
+            this.mstConns.add(conn);
+          }
         }
       }
     }
@@ -497,6 +529,7 @@ export class NodeCore {
     for (const n of [...this.nodes.values()]) {
       if (!n.reachable && !targeted.has(n) && n.subnets.size === 0 && n.conn === undefined) {
         this.nodes.delete(n.name);
+        this.graphModel.deleteNode(n.name);
         this.nodeOrder = undefined;
       }
     }

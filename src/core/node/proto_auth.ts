@@ -14,7 +14,7 @@ import { type Request, RequestCode } from "../meta/requests.ts";
 import { type NodeCore, sortedSubnets } from "./core.ts";
 import { LogLevel } from "./effects.ts";
 import { type Handler, OK, type Outcome, refused } from "./handler.ts";
-import { sortedEdges } from "./routes.ts";
+import { sortedEdges } from "./world.ts";
 import { isValidName } from "./wire.ts";
 import type { Connection, EdgeRec } from "./world.ts";
 import type { AuthStep } from "./auth/authenticator.ts";

@@ -93,12 +93,14 @@ export function receiveRequest(core: NodeCore, c: Connection, line: string): Out
   const code = leadingCode(line);
   const outcome = dispatch(core, c, line, code);
   const index = code >= 0 && code < REQUEST_TABLE.length ? code : -1;
-  const stats = [core.stat(index)];
-  if (c.name !== undefined && c.node !== undefined) stats.push(core.stat(index, c.name));
   const kind = outcome.kind === "ok" ? "accepted" : outcome.kind;
-  for (const s of stats) s[kind]++;
+  core.stat(index)[kind]++;
+  if (c.name !== undefined && c.node !== undefined) core.stat(index, c.name)[kind]++;
   if (outcome.kind === "ignored") {
-    core.log(LogLevel.requests, `Ignoring ${requestName(code)}: ${outcome.reason}`, { from: c.name, line });
+    // Most flooded lines arrive more than once: build the message only when it is logged.
+    if (core.config.debugLevel >= LogLevel.requests) {
+      core.log(LogLevel.requests, `Ignoring ${requestName(code)}: ${outcome.reason}`, { from: c.name, line });
+    }
   } else if (outcome.kind === "refused") {
     core.log(LogLevel.basic, `Refusing ${requestName(code)}: ${outcome.reason}`, { from: c.name, line });
   }

@@ -9,7 +9,6 @@ import type { RequestCode } from "../meta/requests.ts";
 import type { ConnId, SockAddr } from "./effects.ts";
 import type { Authenticator } from "./auth/authenticator.ts";
 import type { MetaFramer } from "../meta/framing.ts";
-import type { BfsMark } from "./routes.ts";
 import type { LegacyPacketCodec } from "../crypto/legacy/packet.ts";
 import type { LegacyReplayWindow } from "../crypto/legacy/replay_window.ts";
 
@@ -46,8 +45,7 @@ export interface NodeRec {
   subnets: Map<string, SubnetRec>;
   /** The active meta connection to this node, if directly connected. */
   conn?: Connection;
-  // Derived by the graph (routes.ts, core.ts flushGraph):
-  mark: BfsMark;
+  // Derived by the graph (core.ts flushGraph, from src/core/graph):
   reachable: boolean;
   nexthop?: NodeRec;
   via?: NodeRec;
@@ -126,7 +124,6 @@ export function newNode(name: string): NodeRec {
     name,
     edges: new Map(),
     subnets: new Map(),
-    mark: { gen: 0, indirect: false, distance: 0 },
     reachable: false,
     distance: 0,
     indirect: false,
@@ -146,4 +143,13 @@ export function newNode(name: string): NodeRec {
 /** tinc orders names with strcmp: plain code-unit order, which names ([A-Za-z0-9_]) share. */
 export function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Edges of a node in destination-name order (tinc keeps each node's edge tree sorted). */
+export function sortedEdges(n: NodeRec): EdgeRec[] {
+  if (n.edgeOrder === undefined) {
+    const names = [...n.edges.keys()].sort(byName);
+    n.edgeOrder = names.map((name) => n.edges.get(name)!);
+  }
+  return n.edgeOrder;
 }
