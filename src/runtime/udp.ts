@@ -50,9 +50,13 @@ const IPV6_MTU_DISCOVER = 23;
 const PMTUDISC_DO = 2;
 const V4_MAPPED = "::ffff:";
 
-/** An IPv4-mapped IPv6 address as plain IPv4; anything else unchanged. */
+/**
+ * An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, any case) as plain IPv4; anything else
+ * unchanged. Dual-stack sockets (TCP and UDP alike) report IPv4 peers this way.
+ */
 export function unmapAddress(host: string): string {
-  return host.startsWith(V4_MAPPED) && host.includes(".") ? host.slice(V4_MAPPED.length) : host;
+  const m = /^::ffff:([0-9.]+)$/i.exec(host);
+  return m ? m[1]! : host;
 }
 
 function isIpv6Bind(host: string): boolean {

@@ -68,6 +68,8 @@ describe("UDP endpoint on loopback", () => {
 describe("UDP helpers and fake", () => {
   test("unmapAddress", () => {
     expect(unmapAddress("::ffff:10.0.0.1")).toBe("10.0.0.1");
+    expect(unmapAddress("::FFFF:192.0.2.1")).toBe("192.0.2.1");
+    expect(unmapAddress("10.0.0.1")).toBe("10.0.0.1");
     expect(unmapAddress("::ffff:a:b")).toBe("::ffff:a:b");
     expect(unmapAddress("fe80::1")).toBe("fe80::1");
   });

@@ -7,6 +7,7 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import type { SockAddr } from "../../core/node/effects.ts";
+import { unmapAddress } from "../udp.ts";
 
 /** What the owner hears about its sockets. */
 export interface MetaEvents {
@@ -28,12 +29,6 @@ interface Entry {
   queued: number;
   closed: boolean;
   connectTimer?: ReturnType<typeof setTimeout>;
-}
-
-/** Strips the IPv4-mapped prefix from an address string. */
-export function unmapAddress(host: string): string {
-  const m = /^::ffff:([0-9.]+)$/i.exec(host);
-  return m ? m[1]! : host;
 }
 
 /** The TCP side of the daemon. */

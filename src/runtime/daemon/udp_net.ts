@@ -11,7 +11,7 @@
  */
 import type { udp } from "bun";
 import type { SockAddr } from "../../core/node/effects.ts";
-import { unmapAddress } from "./meta_net.ts";
+import { unmapAddress } from "../udp.ts";
 
 type UdpSocket = udp.Socket<"uint8array">;
 
