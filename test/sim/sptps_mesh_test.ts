@@ -4,6 +4,7 @@ import { activeLink, frameTo, inject } from "./legacy_net.ts";
 import { tagOf } from "./frames.ts";
 import { sptpsNet } from "./sptps_net.ts";
 import type { Simulator } from "./sim.ts";
+import { NobleSptpsCipher } from "../../src/core/crypto/sptps_noble.ts";
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -157,5 +158,26 @@ describe("SPTPS across a mesh", () => {
     expect(bobStats.UDP_INFO).toEqual({ accepted: 1, ignored: 0, refused: 0 });
     expect(bobStats.MTU_INFO).toEqual({ accepted: 1, ignored: 1, refused: 0 });
     expect(sim.nodes.get("alice")!.engine.requestStats("bob").MTU_INFO?.ignored).toBe(1);
+  });
+
+  test("sessions share the injected cipher's slots (a private cipher once they are taken)", () => {
+    const ports = new Map<string, NobleSptpsCipher>();
+    const sim = sptpsNet(chain, {
+      configFor: (n) => {
+        const port = new NobleSptpsCipher({ slots: 1, arenaSize: 0, maxBatch: 0 });
+        ports.set(n, port);
+        return { sptpsCipher: port };
+      },
+    });
+    sim.runUntil(3000);
+    const toBob = stream(sim, "alice", 2, 100, 3000);
+    const toCarl = stream(sim, "alice", 3, 200, 3000);
+    const back = stream(sim, "carl", 1, 300, 3000);
+    expect(received(sim, "bob", toBob)).toEqual(toBob);
+    expect(received(sim, "carl", toCarl)).toEqual(toCarl);
+    expect(received(sim, "alice", back)).toEqual(back);
+    // alice's first session (with bob) holds slot 0 of her port: its replay window has moved on.
+    expect(ports.get("alice")!.replayTop(0)).toBeGreaterThan(2);
+    expect(ports.get("bob")!.replayTop(0)).toBeGreaterThan(10);
   });
 });

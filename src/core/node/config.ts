@@ -8,6 +8,7 @@ import { type LegacyCryptoProvider, pureLegacyCrypto } from "../crypto/legacy/pr
 import type { Compressor } from "../compress/compressor.ts";
 import type { SockAddr } from "./effects.ts";
 import type { Ed25519KeyPair } from "../sptps/ed25519.ts";
+import type { SptpsCipherPort } from "../crypto/cipher_port.ts";
 
 /** What we know about one host from hosts/NAME (ours included). */
 export interface HostConfig {
@@ -95,6 +96,12 @@ export interface EngineConfig {
    * sptps_data.ts). Unset: on exactly when `ed25519Key` is set. `false` also makes the ID say `17.0`.
    */
   experimentalProtocol?: boolean;
+  /**
+   * The record cipher for SPTPS UDP sessions (the runtime injects the WASM one); each session
+   * takes one of its key slots. Without it, or when its slots are taken, a session uses a private
+   * pure-TypeScript cipher.
+   */
+  sptpsCipher?: SptpsCipherPort;
   /** Our inbound packet parameters. Default: none with bypassSecurity, else tinc's defaults. */
   packet: PacketSettings;
   /** Legacy ciphers and MACs: pure by default; the runtime may inject its native provider. */
@@ -147,6 +154,7 @@ export function withDefaults(
     ...(partial.experimentalProtocol !== undefined
       ? { experimentalProtocol: partial.experimentalProtocol }
       : {}),
+    ...(partial.sptpsCipher !== undefined ? { sptpsCipher: partial.sptpsCipher } : {}),
     packet: partial.packet ??
       ((partial.bypassSecurity ?? true) ? NULL_PACKET_SETTINGS : TINC_PACKET_DEFAULTS),
     legacyCrypto: partial.legacyCrypto ?? pureLegacyCrypto,

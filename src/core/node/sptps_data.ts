@@ -109,6 +109,8 @@ interface PeerSession {
 
 interface SptpsState {
   peers: Map<string, PeerSession>;
+  /** Slots of config.sptpsCipher held by a peer's session. */
+  slots: Map<string, number>;
   myId: Uint8Array;
   names: Map<string, string>;
   ids: Map<string, Uint8Array>;
@@ -122,6 +124,7 @@ function state(core: NodeCore): SptpsState {
   if (s === undefined) {
     s = {
       peers: new Map(),
+      slots: new Map(),
       myId: nodeIdOf(core.myself.name),
       names: new Map(),
       ids: new Map(),
@@ -198,8 +201,10 @@ function newSession(core: NodeCore, n: NodeRec, p: PeerSession, initiator: boole
   const me = core.myself.name;
   p.valid = false;
   p.starting = initiator;
+  const slot = takeSlot(core, n.name);
   try {
     p.session = SptpsSession.start({
+      ...(slot !== undefined ? { cipher: core.config.sptpsCipher!, slot } : {}),
       initiator,
       datagram: true,
       myKey,
@@ -220,6 +225,22 @@ function newSession(core: NodeCore, n: NodeRec, p: PeerSession, initiator: boole
     p.starting = false;
   }
   return true;
+}
+
+/** A free slot of the shared cipher for `name`'s new session (its old one is given back first). */
+function takeSlot(core: NodeCore, name: string): number | undefined {
+  const st = state(core);
+  st.slots.delete(name);
+  const port = core.config.sptpsCipher;
+  if (port === undefined) return undefined;
+  const used = new Set(st.slots.values());
+  for (let slot = 0; slot < port.slotCount; slot++) {
+    if (used.has(slot)) continue;
+    st.slots.set(name, slot);
+    return slot;
+  }
+  core.log(LogLevel.traffic, "No free SPTPS cipher slot; using a private cipher", { node: name });
+  return undefined;
 }
 
 function sendReqKeyExt(core: NodeCore, to: NodeRec, ext: number, payload?: string): void {
@@ -663,6 +684,12 @@ export function sptpsTick(core: NodeCore): void {
     const n = core.nodes.get(name);
     if (n === undefined || !n.reachable) {
       st.peers.delete(name);
+      const slot = st.slots.get(name);
+      if (slot !== undefined) {
+        core.config.sptpsCipher?.clearKey(slot, "send");
+        core.config.sptpsCipher?.clearKey(slot, "recv");
+      }
+      st.slots.delete(name);
       continue;
     }
     if (p.valid && n.udp !== undefined && nextProbe(core, p, n) <= core.now) sendProbe(core, n, p);
