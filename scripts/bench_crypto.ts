@@ -12,6 +12,8 @@ import { join } from "node:path";
 import sodium from "libsodium-wrappers-sumo";
 import { NobleSptpsCipher } from "../src/core/crypto/sptps_noble.ts";
 import { SINGLE_REGION, WasmSptpsCipher } from "../src/crypto/sptps_wasm.ts";
+import { NativeSptpsCipher } from "../src/crypto/sptps_native.ts";
+import type { SptpsBatchPort, SptpsCipherPort } from "../src/core/crypto/cipher_port.ts";
 
 const SIZES = [64, 512, 1400, 8192];
 const quick = process.argv.includes("--quick");
@@ -60,12 +62,36 @@ const key64 = new Uint8Array(randomBytes(64));
 const key32 = key64.subarray(0, 32);
 const wasmBytes = new Uint8Array(readFileSync(join(import.meta.dir, "..", "wasm", "build", "core.wasm")));
 
+/** A fresh port for one candidate and size. */
+type PortFactory = () => SptpsCipherPort & SptpsBatchPort;
+
+function wasmPort(simd: boolean): PortFactory {
+  return () => {
+    const c = WasmSptpsCipher.fromBytes(wasmBytes);
+    c.setSimd(simd);
+    return c;
+  };
+}
+
+/** libcrypto 3 through bun:ffi, when the host has it (see src/crypto/sptps_native.ts). */
+const nativeProbe = NativeSptpsCipher.tryCreate({ slots: 2, arenaSize: 1 << 20 });
+const nativePort: PortFactory | undefined = nativeProbe.ok
+  ? () => {
+    const r = NativeSptpsCipher.tryCreate({ slots: 2, arenaSize: 1 << 20 });
+    if (!r.ok) throw new Error(r.reason);
+    return r.port;
+  }
+  : undefined;
+
 function wasmBatched(simd: boolean): Candidate {
+  return portBatched(`core batched x${BATCH} (${simd ? "SIMD" : "scalar"})`, wasmPort(simd));
+}
+
+function portBatched(name: string, make: PortFactory): Candidate {
   return {
-    name: `core batched x${BATCH} (${simd ? "SIMD" : "scalar"})`,
+    name,
     setup(size) {
-      const c = WasmSptpsCipher.fromBytes(wasmBytes);
-      c.setSimd(simd);
+      const c = make();
       c.setKey(1, "send", key64);
       c.setKey(1, "recv", key64);
       c.replayReset(1, 16, "sptps");
@@ -91,11 +117,14 @@ function wasmBatched(simd: boolean): Candidate {
 }
 
 function wasmSingle(simd: boolean): Candidate {
+  return portSingle(`core single (${simd ? "SIMD" : "scalar"})`, wasmPort(simd));
+}
+
+function portSingle(name: string, make: PortFactory): Candidate {
   return {
-    name: `core single (${simd ? "SIMD" : "scalar"})`,
+    name,
     setup(size) {
-      const c = WasmSptpsCipher.fromBytes(wasmBytes);
-      c.setSimd(simd);
+      const c = make();
       c.setKey(1, "send", key64);
       c.setKey(1, "recv", key64);
       const data = new Uint8Array(randomBytes(size));
@@ -173,7 +202,11 @@ const aesGcm: Candidate = {
 };
 
 await sodium.ready;
+if (!nativeProbe.ok) console.log(`libcrypto port not measured: ${nativeProbe.reason}`);
 const candidates = [
+  ...(nativePort
+    ? [portBatched(`libcrypto batched x${BATCH}`, nativePort), portSingle("libcrypto single", nativePort)]
+    : []),
   wasmBatched(true),
   wasmBatched(false),
   wasmSingle(true),

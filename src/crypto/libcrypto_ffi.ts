@@ -169,33 +169,50 @@ export class LibcryptoChaChaPoly {
   }
 
   /**
-   * Seals tinc's record body in place: encrypts `len` bytes at `body` from keystream block 1
-   * and writes Poly1305 (key = block 0) over the ciphertext to `body + len`.
-   */
-  sealAt(ctx: number, seqno: number, body: number, len: number): void {
-    this.start(ctx, seqno, 0);
-    this.xor(ctx, this.base + POLY_KEY, this.base + ZERO, 64);
-    this.xor(ctx, body, body, len);
-    this.mac16(this.base + POLY_KEY, body, len, body + len);
-    this.scratch.fill(0, POLY_KEY, POLY_KEY + 64);
-  }
-
-  /**
    * Checks the tag at `body + len` over the `len` ciphertext bytes at `body`; only if it
-   * matches, decrypts them in place. `tagBytes` views the same 16 tag bytes for the comparison.
+   * matches, decrypts them in place. `tagBytes[tagAt ..]` holds the same 16 tag bytes for the
+   * comparison.
    * @returns true if the tag matched
    */
-  openAt(ctx: number, seqno: number, body: number, len: number, tagBytes: Uint8Array): boolean {
+  openAt(
+    ctx: number,
+    seqno: number,
+    body: number,
+    len: number,
+    tagBytes: Uint8Array,
+    tagAt: number,
+  ): boolean {
     this.start(ctx, seqno, 0);
     this.xor(ctx, this.base + POLY_KEY, this.base + ZERO, 64);
     this.mac16(this.base + POLY_KEY, body, len, this.base + TAG);
     this.scratch.fill(0, POLY_KEY, POLY_KEY + 64);
     const sc = this.scratch;
     let diff = 0;
-    for (let i = 0; i < 16; i++) diff |= sc[TAG + i]! ^ tagBytes[i]!;
+    for (let i = 0; i < 16; i++) diff |= sc[TAG + i]! ^ tagBytes[tagAt + i]!;
     if (diff !== 0) return false;
     this.xor(ctx, body, body, len);
     return true;
+  }
+
+  /**
+   * Seals tinc's record body in place: encrypts `len` bytes at `zeros + 64` from keystream
+   * block 1 and writes Poly1305 (key = block 0) over the ciphertext after them. Block 0 is made
+   * in the same EVP call as the body (one short ChaCha20 call less): the caller zeroes the 64 bytes at `zeros`, the body follows at `zeros + 64`.
+   * Afterwards those 64 bytes hold keystream block 0 (the Poly1305 key): the caller restores
+   * or wipes them.
+   *
+   * ```
+   *  zeros          zeros+64                 zeros+64+len
+   *  +--------------+------------------------+----------+
+   *  | 64 x 0       | body (type || data)    | tag out  |
+   *  +--------------+------------------------+----------+
+   *   -> block 0      -> ciphertext (blocks 1..)
+   * ```
+   */
+  sealAfterZeros(ctx: number, seqno: number, zeros: number, len: number): void {
+    this.start(ctx, seqno, 0);
+    this.xor(ctx, zeros, zeros, len + 64);
+    this.mac16(zeros, zeros + 64, len, zeros + 64 + len);
   }
 
   /** Frees the MAC context and algorithm (contexts from newKeyedContext are freed separately). */
