@@ -19,11 +19,6 @@ import type { Readable } from "node:stream";
 export const READY_FD_ENV = "TINCT_READY_FD";
 const READY_FD = 3;
 
-/** Whether this process was started by {@link spawnDetachedAndWait} and has not reported yet. */
-export function startedDetached(env: Record<string, string | undefined> = process.env): boolean {
-  return env[READY_FD_ENV] !== undefined;
-}
-
 /**
  * The command that re-runs this program: the executable alone when compiled (`bun build
  * --compile`), else the runtime and the entry script.

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { daemonControlBackend } from "../control_daemon.ts";
 import { Daemon } from "./daemon.ts";
 import { formatLogLine, type LogSink } from "../log_sink.ts";
 
@@ -86,11 +87,25 @@ describe("Daemon (in process, loopback, no device)", () => {
       expect(a.controlDumps().nodes.map((n) => n.name).sort()).toEqual(["alpha", "beta"]);
       expect(a.disconnect("nobody")).toBe(false);
 
-      // A reload with a broken file keeps everything as it was.
+      // An unchanged configuration reloads (once beta has run host-up, so the script record
+      // below is complete); a broken file keeps everything as it was.
+      await until(
+        "alpha reachable from beta",
+        () => b.view().nodes.some((n) => n.name === "alpha" && n.reachable),
+      );
+      expect(b.reload()).toEqual({ ok: true });
       writeFileSync(join(dirB, "tinc.conf"), "Name = beta\nDeviceType = sideways\n");
       const reloaded = b.reload();
       expect(reloaded.ok).toBe(false);
       if (!reloaded.ok) expect(reloaded.reason).toContain("line 2");
+      // The control socket answers `tinct reload` from that status, and reaches the daemon
+      // through its public methods.
+      const control = daemonControlBackend(b);
+      expect(control.reload()).toBe(1);
+      control.setDebugLevel(3);
+      expect(control.debugLevel()).toBe(3);
+      expect(control.disconnect("nobody")).toBe(false);
+      expect(control.dumpNodes().map((n) => n.name).sort()).toEqual(["alpha", "beta"]);
       expect(logB.lines.some((l) => l.startsWith("Unable to reread configuration") && l.includes("line 2")))
         .toBe(true);
       expect(b.view().connections[0]?.phase).toBe("active");
