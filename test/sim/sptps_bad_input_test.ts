@@ -136,4 +136,25 @@ describe("bad SPTPS input is dropped with a counted reason", () => {
     expect(drops(meta, "bob", "meta SPTPS")).toBeGreaterThan(0);
     expect(internalErrors(meta)).toEqual([]);
   });
+
+  test("random datagrams, from a peer's address or an unknown one, are dropped and counted", () => {
+    const { sim } = established();
+    const bob = sim.nodes.get("bob")!;
+    const aliceAddr = sim.nodes.get("alice")!.address;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), fc.boolean(), (bytes, fromAlice) => {
+        const before = bob.tun.length;
+        const dropped = Object.values(bob.engine.dropCounts()).reduce((a, b) => a + b, 0);
+        const from = fromAlice ? aliceAddr : { host: "10.60.0.77", port: 655 };
+        sim.schedule(sim.now, bob, (e, now) => e.onUdp(now, from, bytes));
+        sim.runUntil(sim.now + 1);
+        expect(bob.tun.length).toBe(before);
+        expect(Object.values(bob.engine.dropCounts()).reduce((a, b) => a + b, 0)).toBeGreaterThan(dropped);
+      }),
+      { numRuns: 200, seed: 11 },
+    );
+    expect(internalErrors(sim)).toEqual([]);
+    sim.runUntil(sim.now + 12_000);
+    expect(flows(sim, "alice", "bob", 2, 1000)).toBe(true);
+  });
 });

@@ -114,6 +114,9 @@ interface SptpsState {
   myId: Uint8Array;
   names: Map<string, string>;
   ids: Map<string, Uint8Array>;
+  /** When the ID index was last rebuilt, and over how many nodes. */
+  scanAt: number;
+  scanSize: number;
   rawPending: WeakSet<Connection>;
 }
 
@@ -128,6 +131,8 @@ function state(core: NodeCore): SptpsState {
       myId: nodeIdOf(core.myself.name),
       names: new Map(),
       ids: new Map(),
+      scanAt: -Infinity,
+      scanSize: -1,
       rawPending: new WeakSet(),
     };
     states.set(core, s);
@@ -170,8 +175,19 @@ function nodeById(core: NodeCore, id: Uint8Array): NodeRec | undefined {
   const st = state(core);
   const hex = nodeIdHex(id);
   let name = st.names.get(hex);
-  if (name === undefined && st.ids.size < core.nodes.size) {
-    for (const n of core.nodes.values()) idOfNode(core, n);
+  // A miss rebuilds the index (dropping forgotten nodes) when the node set changed, and at most
+  // once a second otherwise, so that junk datagrams cannot make every packet a full scan.
+  if (name === undefined && (core.nodes.size !== st.scanSize || st.scanAt + 1000 <= core.now)) {
+    st.scanAt = core.now;
+    st.scanSize = core.nodes.size;
+    const ids = new Map<string, Uint8Array>();
+    st.names.clear();
+    for (const n of core.nodes.values()) {
+      const id = st.ids.get(n.name) ?? nodeIdOf(n.name);
+      ids.set(n.name, id);
+      st.names.set(nodeIdHex(id), n.name);
+    }
+    st.ids = ids;
     name = st.names.get(hex);
   }
   return name === undefined ? undefined : core.nodes.get(name);
