@@ -73,4 +73,17 @@ describe("SPTPS meta connections (tinc 1.1, protocol 17.7)", () => {
     const edge = dave.engine.view().edges.find((e) => e.from === "dave" && e.to === "carol")!;
     expect(edge.options >>> 24).toBe(7);
   });
+
+  test("1.1 nodes with Ed25519 keys only (no RSA, security on) connect; a 1.0-mode peer is refused", () => {
+    const sim = sptpsNet([
+      { name: "carol", index: 3, connectTo: ["dave", "eve"] },
+      { name: "dave", index: 4 },
+      { name: "eve", index: 5, legacy: true },
+    ], { config: { bypassSecurity: false } });
+    sim.runUntil(3000);
+    expect(activeLink(sim, "carol", "dave")).toBe(true);
+    expect(activeLink(sim, "carol", "eve")).toBe(false);
+    const stats = sim.nodes.get("carol")!.engine.requestStats();
+    expect((stats.ID?.refused ?? 0) + (stats.METAKEY?.refused ?? 0)).toBeGreaterThan(0);
+  });
 });

@@ -596,6 +596,8 @@ export function sptpsReqKey(core: NodeCore, from: NodeRec, req: ReqKey): Outcome
       openRecord(core, from, record, { direct: false });
       return OK;
     }
+    case undefined:
+      return ignored("REQ_KEY without an extension from an SPTPS node");
     default:
       return ignored(`unknown REQ_KEY extension ${req.ext}`);
   }
