@@ -583,6 +583,8 @@ export function sptpsReqKey(core: NodeCore, from: NodeRec, req: ReqKey): Outcome
         core.log(LogLevel.requests, "Restarting SPTPS session", { node: from.name });
       }
       if (!newSession(core, from, p, false)) return ignored("cannot start an SPTPS session");
+      // As tinc's waitingforkey: frames meanwhile must not start a rival session of ours.
+      p.lastRequest = core.now;
       const r = p.session!.receive(record);
       if (!r.ok) {
         core.drop(`SPTPS handshake: ${r.error.code}`, { from: from.name });

@@ -248,7 +248,9 @@ export class Daemon implements Effects {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = deadline;
-    if (!Number.isFinite(deadline)) return;
+    // Only +Infinity means "nothing to do": a deadline of -Infinity (work never done yet, such as
+    // the first probe of a new SPTPS session) is due at once.
+    if (deadline === Infinity || Number.isNaN(deadline)) return;
     const delay = Math.min(Math.max(0, deadline - clock()), 2_000_000_000);
     this.timer = setTimeout(() => {
       this.timer = undefined;
