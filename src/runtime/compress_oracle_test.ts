@@ -296,8 +296,10 @@ describe("zlib (levels 1..9) against libz", () => {
   test("on mutated streams ours accepts exactly what uncompress accepts", () => {
     const native = zlib();
     const c = createRuntimeCompressor();
+    // Limits start at 1: libz's uncompress() treats a zero destLen as "decode into a private
+    // one-byte buffer and report success", which says nothing about fitting in 0 bytes.
     fc.assert(
-      fc.property(input, fc.integer({ min: 1, max: 9 }), mutation, fc.integer({ min: 0, max: MAXSIZE }), (
+      fc.property(input, fc.integer({ min: 1, max: 9 }), mutation, fc.integer({ min: 1, max: MAXSIZE }), (
         data,
         level,
         m,
