@@ -172,4 +172,28 @@ describe("SPTPS UDP sessions between two 1.1 nodes", () => {
     const data = udp.filter((d) => d.from === "carol" && d.bytes.length === 12 + 4 + 1 + 100 + 16);
     expect(data.length).toBeGreaterThan(20);
   });
+
+  test("both sides starting the UDP session at once still end with one working session", () => {
+    const sim = sptpsNet([{ name: "carol", index: 3, connectTo: ["dave"] }, { name: "dave", index: 4 }]);
+    sim.runUntil(2000);
+    const udp = recordUdp(sim);
+    const tags: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      inject(sim, sim.nodes.get("carol")!, frameTo(4, 1100 + i, 100));
+      inject(sim, sim.nodes.get("dave")!, frameTo(3, 1200 + i, 100));
+      tags.push(i);
+      sim.runUntil(sim.now + 100);
+    }
+    sim.runUntil(sim.now + 300);
+    expect(tagsAt(sim, "dave").filter((t) => t >= 1100 && t < 1120)).toEqual(tags.map((i) => 1100 + i));
+    expect(tagsAt(sim, "carol").filter((t) => t >= 1200 && t < 1220)).toEqual(tags.map((i) => 1200 + i));
+    // Both directions then run over UDP (no 10-second restart wait).
+    // The starts crossed: carol (the smaller name) kept hers and set dave's aside.
+    expect(sim.nodes.get("carol")!.engine.requestStats("dave").REQ_KEY?.ignored).toBe(1);
+    expect(sim.nodes.get("dave")!.engine.requestStats("carol").REQ_KEY?.accepted).toBe(1);
+    const late = udp.filter((d) => d.bytes.length === 12 + 4 + 1 + 86 + 16);
+    expect(late.filter((d) => d.from === "carol").length).toBeGreaterThan(10);
+    expect(late.filter((d) => d.from === "dave").length).toBeGreaterThan(10);
+    expect(Object.keys(sim.nodes.get("carol")!.engine.dropCounts())).toEqual([]);
+  });
 });

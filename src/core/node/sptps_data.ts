@@ -96,6 +96,8 @@ interface PeerSession {
   valid: boolean;
   /** Inside start(): the first handshake record is REQ_SPTPS_START. */
   starting: boolean;
+  /** The current session is one we started. */
+  initiator: boolean;
   /** The compression level the node asked for in its ANS_KEY. */
   outCompression: number;
   lastRequest: number;
@@ -147,6 +149,7 @@ function peerOf(core: NodeCore, n: NodeRec): PeerSession {
     p = {
       valid: false,
       starting: false,
+      initiator: false,
       outCompression: 0,
       lastRequest: -Infinity,
       lastRestart: -Infinity,
@@ -217,6 +220,7 @@ function newSession(core: NodeCore, n: NodeRec, p: PeerSession, initiator: boole
   const me = core.myself.name;
   p.valid = false;
   p.starting = initiator;
+  p.initiator = initiator;
   const slot = takeSlot(core, n.name);
   try {
     p.session = SptpsSession.start({
@@ -574,7 +578,7 @@ export function sptpsReqKey(core: NodeCore, from: NodeRec, req: ReqKey): Outcome
       // Both sides started at once: the smaller name keeps its own (initiator) session, so that
       // exactly one handshake survives; tinc itself always yields, which also converges.
       if (
-        p.session !== undefined && !p.valid && p.lastRequest > core.now - REQUEST_INTERVAL &&
+        p.session !== undefined && p.initiator && !p.valid && p.lastRequest > core.now - REQUEST_INTERVAL &&
         core.myself.name < from.name
       ) {
         return ignored("REQ_SPTPS_START crossed ours; keeping ours");
