@@ -25,7 +25,8 @@
  * back directly (udp confirmed); else UDP to the static relay or the next hop, with the
  * destination's ID, when that hop speaks minor ≥ 4 and its own UDP is confirmed; else TCP via the
  * next hop. Probes go direct, every 2 s until confirmed and every 10 s after; a confirmation
- * older than 30 s lapses.
+ * older than 30 s lapses. Not done yet: path MTU discovery over SPTPS (every frame that fits
+ * the session goes over UDP once it is confirmed; tinc would send frames above minmtu over TCP).
  * @module
  */
 import { OPTION_TCPONLY, RequestCode } from "../meta/requests.ts";
