@@ -1,9 +1,11 @@
 /**
  * Known-answer checks of the embedded WASM core, run by `tinct selftest` so that a user can
- * tell on the target machine (ARM, musl, old x86) that the core computes the right bytes.
+ * tell on the target machine (ARM, musl, old x86) that the core computes the right bytes; and of
+ * the host's libcrypto through FFI where it loads (the faster record cipher the daemon prefers).
  * @module
  */
-import { WasmSptpsCipher } from "./sptps_wasm.ts";
+import { NativeSptpsCipher } from "./sptps_native.ts";
+import { SINGLE_REGION, WasmSptpsCipher } from "./sptps_wasm.ts";
 import type { WasmCore } from "./wasm_core.ts";
 
 /** One check's outcome. */
@@ -109,12 +111,42 @@ function simdMatchesScalar(core: WasmCore): SelftestResult {
   };
 }
 
-/** Runs every known-answer check against the core. */
+/**
+ * The spec's record vector through libcrypto, if it loads; its absence is no failure (the daemon
+ * then uses the WASM core), so it is reported in the check's name.
+ */
+function libcryptoRecordVector(): SelftestResult {
+  const created = NativeSptpsCipher.tryCreate({ slots: 1, arenaSize: SINGLE_REGION, maxBatch: 1 });
+  if (!created.ok) {
+    return { name: "libcrypto record cipher: not available, the WASM core is used", ok: true, detail: "ok" };
+  }
+  const port = created.port;
+  try {
+    const key1 = new Uint8Array(64);
+    key1.set(fromHex("c3c32edd28eb8d1e1398e8bbf93a2678f667d074629c8cb647fb9b5951458f6b"));
+    const want = "00000002f534041ba946f7fd67617d05937d47c684297a673177";
+    port.setKey(0, "send", key1);
+    port.setKey(0, "recv", key1);
+    const sealed = hex(port.seal(0, 2, 0, Uint8Array.from([0x68, 0x65, 0x6c, 0x6c, 0x6f])));
+    const opened = port.open(0, fromHex(want));
+    const got = `${sealed} ${opened.ok ? hex(opened.data) : opened.reason}`;
+    return result(
+      `sptps record via libcrypto (${created.library}, spec 1.1 §1.9)`,
+      got,
+      `${want} 68656c6c6f`,
+    );
+  } finally {
+    port.close();
+  }
+}
+
+/** Runs every known-answer check against the core (and libcrypto where it loads). */
 export function runSelftest(core: WasmCore): SelftestResult[] {
   return [
     chachaBlockVector(core),
     poly1305Vector(core),
     ...sptpsRecordVectors(core),
     simdMatchesScalar(core),
+    libcryptoRecordVector(),
   ];
 }
