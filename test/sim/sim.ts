@@ -33,6 +33,8 @@ export interface SimOptions {
    * per engine wake-up, so fewer graph() runs, as a busy reactor would see.
    */
   tick: number;
+  /** Record script runs in SimNode.scripts (a large benchmark turns this off: millions of runs). */
+  recordScripts: boolean;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -45,6 +47,7 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   connectTimeout: 5000,
   logLevel: -1,
   tick: 1,
+  recordScripts: true,
 };
 
 export interface ScriptRun {
@@ -128,7 +131,9 @@ export class SimNode {
         this.onTun?.(frame);
       },
       runScript: (name, env) => {
-        this.scripts.push({ node: this.name, time: sim.now, name, env: { ...env } });
+        if (sim.options.recordScripts) {
+          this.scripts.push({ node: this.name, time: sim.now, name, env: { ...env } });
+        }
       },
       readFile: () => {},
       writeFile: (path, bytes, mode) => {

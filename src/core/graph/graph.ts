@@ -170,6 +170,10 @@ export interface RouteOptions {
   /** Break equal-hop ties by weighted distance, as tinc 1.1 does (default true); false gives
    * tinc 1.0.36's routes, where the first path found in name order wins. */
   weightTieBreak?: boolean;
+  /** Compute the broadcast tree too (default true). With false, `mst` is empty and a caller that
+   * needs the tree later asks {@link MeshGraph.broadcastTree} (an engine runs routes after every
+   * batch of edge changes but needs the tree only when it broadcasts). */
+  broadcastTree?: boolean;
 }
 
 /** Reachability and route changes between two route tables, each list in name order. */
@@ -189,20 +193,37 @@ class RouteTableImpl implements RouteTable {
   readonly routes: readonly NodeRoute[];
   readonly mst: readonly MstEdge[];
   readonly truncated: boolean;
-  private readonly byName: Map<string, NodeRoute>;
+  /** The graph's version and per-index reachability at computation time (for broadcastTree). */
+  readonly version: number;
+  readonly reachable: Uint8Array;
+  /** Built at the first route() call: most callers walk `routes` only. */
+  private byName: Map<string, NodeRoute> | null = null;
   private mstKeys: Set<string> | null = null;
 
-  constructor(myself: string, routes: NodeRoute[], mst: MstEdge[], truncated: boolean) {
+  constructor(
+    myself: string,
+    routes: NodeRoute[],
+    mst: MstEdge[],
+    truncated: boolean,
+    version: number,
+    reachable: Uint8Array,
+  ) {
     this.myself = myself;
     this.routes = routes;
     this.mst = mst;
     this.truncated = truncated;
-    this.byName = new Map();
-    for (const r of routes) this.byName.set(r.name, r);
+    this.version = version;
+    this.reachable = reachable;
   }
 
   route(name: string): NodeRoute | undefined {
-    return this.byName.get(name);
+    let byName = this.byName;
+    if (byName === null) {
+      byName = new Map();
+      for (const r of this.routes) byName.set(r.name, r);
+      this.byName = byName;
+    }
+    return byName.get(name);
   }
 
   isMstEdge(a: string, b: string): boolean {
@@ -240,6 +261,8 @@ export class MeshGraph {
   private byWeight: EdgeRecord[] = [];
   private pendingWeight: EdgeRecord[] = [];
   private weightOrderStale = false;
+  /** Bumped by every change of nodes or edges. */
+  private version = 0;
 
   constructor(myself: string) {
     this.myself = myself;
@@ -320,6 +343,7 @@ export class MeshGraph {
       reverse.reverse = edge;
     }
     this.edgeTotal++;
+    this.version++;
     this.queueWeightChange(edge);
     return edge;
   }
@@ -330,6 +354,7 @@ export class MeshGraph {
     if (edge === undefined) return false;
     const reweighted = edge.weight !== info.weight;
     edge.assign(info);
+    this.version++;
     if (reweighted) this.queueWeightChange(edge);
     return true;
   }
@@ -367,6 +392,7 @@ export class MeshGraph {
     for (const edge of [...node.incoming.values()]) this.unlinkEdge(edge);
     this.nodeByName.delete(name);
     this.namesStale = true;
+    this.version++;
     return true;
   }
 
@@ -473,7 +499,27 @@ export class MeshGraph {
         options: reachable ? options[i]! : 0,
       };
     }
-    return new RouteTableImpl(this.myself, routes, this.spanningTree(visited), truncated);
+    const mst = (choices.broadcastTree ?? true) ? this.spanningTree(visited) : [];
+    return new RouteTableImpl(this.myself, routes, mst, truncated, this.version, visited);
+  }
+
+  /**
+   * The broadcast tree over the current edges, among the nodes `table` found reachable (nodes it
+   * does not know count as unreachable). Right after {@link computeRoutes} with
+   * `broadcastTree: false` this is the tree that call would have returned.
+   */
+  broadcastTree(table: RouteTable): MstEdge[] {
+    if (table instanceof RouteTableImpl && table.version === this.version) {
+      return this.spanningTree(table.reachable);
+    }
+    // The graph changed since: re-index the reachability by the current node order.
+    const names = this.nodes();
+    const reachable = new Uint8Array(names.length);
+    for (let i = 0; i < names.length; i++) {
+      this.nodeByName.get(names[i]!)!.index = i;
+      if (table.route(names[i]!)?.reachable === true) reachable[i] = 1;
+    }
+    return this.spanningTree(reachable);
   }
 
   /**
@@ -524,6 +570,7 @@ export class MeshGraph {
       this.nodeByName.set(name, node);
       this.newNames.push(name);
       this.namesStale = true;
+      this.version++;
     }
     return node;
   }
@@ -542,6 +589,7 @@ export class MeshGraph {
     }
     edge.alive = false;
     this.edgeTotal--;
+    this.version++;
     this.weightOrderStale = true;
   }
 

@@ -319,6 +319,30 @@ describe("computeRoutes against plain BFS and Kruskal oracles", () => {
     );
   });
 
+  test("broadcastTree() after computeRoutes without the tree is the tree computeRoutes gives", () => {
+    fc.assert(
+      fc.property(meshArb(20), (mesh) => {
+        const g = buildGraph(mesh);
+        const full = g.computeRoutes();
+        const lean = g.computeRoutes({ broadcastTree: false });
+        expect(lean.mst).toEqual([]);
+        expect(summary(lean)).toEqual(summary(full));
+        expect(g.broadcastTree(lean)).toEqual([...full.mst]);
+        // After a change, the tree is over the current edges among the table's reachable nodes:
+        // a new node the table never saw cannot join it.
+        const someone = full.routes.find((r) => r.reachable && r.name !== mesh.myself);
+        if (someone !== undefined) {
+          link(g, someone.name, "zz_new", 1);
+          const pairs = g.broadcastTree(lean).map((e) => `${e.from}-${e.to}`);
+          expect(pairs.some((p) => p.includes("zz_new"))).toBe(false);
+          expect(g.broadcastTree(g.computeRoutes()).some((e) => e.from === "zz_new" || e.to === "zz_new"))
+            .toBe(true);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test("incremental changes (add, update, delete, purge) give the same result as a fresh build", () => {
     fc.assert(
       fc.property(

@@ -11,9 +11,16 @@ export const MAX_TOKEN_LENGTH = 2048;
 
 /** C `isspace`: space, \t, \n, \v, \f, \r. */
 const WHITESPACE = /[ \t\n\v\f\r]+/;
+/** Whitespace other than the space tinc itself writes between fields. */
+const OTHER_WHITESPACE = /[\t\n\v\f\r]/;
 
 /** Splits a line into whitespace-separated tokens (no empty tokens). */
 export function tokenize(line: string): string[] {
+  // Lines as tinc writes them have single spaces only: a plain split, no regex walk per field.
+  if (!OTHER_WHITESPACE.test(line)) {
+    const parts = line.split(" ");
+    return parts.includes("") ? parts.filter((p) => p !== "") : parts;
+  }
   const out: string[] = [];
   for (const part of line.split(WHITESPACE)) if (part !== "") out.push(part);
   return out;
@@ -64,7 +71,9 @@ export function scanNonce(token: string | undefined): FieldResult<number> {
   if (token === undefined) return { ok: false, reason: "missing field NONCE" };
   if (!HEX.test(token)) return { ok: false, reason: "bad NONCE: not hexadecimal" };
   // A skipped field can be arbitrarily long; keep its low 32 bits so the value stays exact.
-  const digits = token.replace(/^[+-]?(?:0[xX])?/, "");
+  const first = token.charCodeAt(0);
+  const prefixed = first === 43 || first === 45 || (first === 48 && (token.charCodeAt(1) | 0x20) === 120);
+  const digits = prefixed ? token.replace(/^[+-]?(?:0[xX])?/, "") : token;
   const low = digits.length > 8 ? digits.slice(-8) : digits;
   return { ok: true, value: Number.parseInt(low, 16) >>> 0 };
 }

@@ -92,14 +92,17 @@ export class MetaFramer {
       }
       return null;
     }
+    // Searching the whole buffer from `start` (no view per line); a newline past the limit
+    // counts as none.
     const scanEnd = Math.min(this.#end, this.#start + this.#limit);
-    const nl = this.#buf.subarray(this.#start, scanEnd).indexOf(NEWLINE);
-    if (nl < 0) {
+    let at = this.#buf.indexOf(NEWLINE, this.#start);
+    if (at >= scanEnd) at = -1;
+    if (at < 0) {
       if (available >= this.#limit) return this.#fail(`${this.#limit} bytes buffered without a newline`);
       return null;
     }
-    const line = latin1(this.#buf.subarray(this.#start, this.#start + nl));
-    this.#start += nl + 1;
+    const line = latin1(this.#buf.subarray(this.#start, at));
+    this.#start = at + 1;
     return { kind: "line", line };
   }
 

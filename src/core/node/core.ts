@@ -20,7 +20,7 @@ import {
 import { LogLevel } from "./effects.ts";
 import { encodeLine } from "../meta/framing.ts";
 import { DedupCache } from "../meta/dedup.ts";
-import { MeshGraph, type RouteTable } from "../graph/graph.ts";
+import { type MeshEdge, MeshGraph, type RouteTable } from "../graph/graph.ts";
 import { SubnetIndex } from "./lookup.ts";
 import { defaultRouteOptions, type RouteNode, type RouteOptions, Router } from "../route/router.ts";
 import {
@@ -68,8 +68,13 @@ export class NodeCore {
    * step by addEdge/delEdge/purge; flushGraph() takes routes and the broadcast tree from it.
    */
   readonly graphModel: MeshGraph;
+  /** The engine's record of each graph-module edge (the module keeps one record per pair). */
+  private readonly edgeOfModel = new Map<MeshEdge, EdgeRec>();
   /** The last route computation (null before the first). */
   private routeTable: RouteTable | null = null;
+  /** Node records by position in the last route table (names in order rarely change); cleared
+   * when purge() deletes nodes, so a record found here is always the live one. */
+  private recordAt: Array<NodeRec | undefined> = [];
   private graphDirty = false;
   private mstDirty = true;
   private mstConns = new Set<Connection>();
@@ -244,7 +249,7 @@ export class NodeCore {
     if (old !== undefined && old !== e) delete old.reverse;
     e.from.edges.set(e.to.name, e);
     delete e.from.edgeOrder;
-    this.graphModel.addEdge({
+    const model = this.graphModel.addEdge({
       from: e.from.name,
       to: e.to.name,
       address: e.address,
@@ -252,6 +257,7 @@ export class NodeCore {
       options: e.options,
       weight: e.weight,
     });
+    this.edgeOfModel.set(model, e);
     const rev = e.to.edges.get(e.from.name);
     if (rev !== undefined) {
       e.reverse = rev;
@@ -264,7 +270,11 @@ export class NodeCore {
     if (e.from.edges.get(e.to.name) === e) {
       e.from.edges.delete(e.to.name);
       delete e.from.edgeOrder;
-      this.graphModel.deleteEdge(e.from.name, e.to.name);
+      const model = this.graphModel.getEdge(e.from.name, e.to.name);
+      if (model !== undefined) {
+        this.edgeOfModel.delete(model);
+        this.graphModel.deleteEdge(e.from.name, e.to.name);
+      }
       const rev = e.reverse;
       if (rev !== undefined) {
         delete rev.reverse;
@@ -319,21 +329,30 @@ export class NodeCore {
   flushGraph(): void {
     if (!this.graphDirty) return;
     this.graphDirty = false;
-    const table = this.graphModel.computeRoutes();
+    // The broadcast tree is only needed when something is broadcast (mstConnections).
+    const table = this.graphModel.computeRoutes({ broadcastTree: false });
     this.routeTable = table;
+    this.mstDirty = true;
     const changed: NodeRec[] = [];
     // Routes come in name order, so `changed` is in name order too (tinc walks its node tree).
-    for (const r of table.routes) {
-      const n = this.nodes.get(r.name);
+    // Most routes stay the same from one run to the next: names are compared before any lookup.
+    const routes = table.routes;
+    const recordAt = this.recordAt;
+    recordAt.length = routes.length;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i]!;
+      let n = recordAt[i];
+      if (n === undefined || n.name !== r.name) {
+        n = this.nodes.get(r.name);
+        recordAt[i] = n;
+      }
       if (n === undefined || n === this.myself) continue;
       if (r.reachable) {
-        n.nexthop = this.nodes.get(r.nexthop!) ?? n;
-        n.via = this.nodes.get(r.via!) ?? n;
+        if (n.nexthop?.name !== r.nexthop) n.nexthop = this.nodes.get(r.nexthop!) ?? n;
+        if (n.via?.name !== r.via) n.via = this.nodes.get(r.via!) ?? n;
         n.distance = r.distance;
         n.indirect = r.indirect;
-        const prev = r.prevedge === null
-          ? undefined
-          : this.nodes.get(r.prevedge.from)?.edges.get(r.prevedge.to);
+        const prev = r.prevedge === null ? undefined : this.edgeOfModel.get(r.prevedge);
         if (prev !== undefined) {
           n.prevedge = prev;
           n.options = prev.options;
@@ -440,7 +459,8 @@ export class NodeCore {
       this.mstDirty = false;
       for (const c of this.conns.values()) c.mst = false;
       this.mstConns = new Set();
-      for (const pair of this.routeTable?.mst ?? []) {
+      const table = this.routeTable;
+      for (const pair of table === null ? [] : this.graphModel.broadcastTree(table)) {
         const e = this.nodes.get(pair.from)?.edges.get(pair.to);
         for (const half of [e, e?.reverse]) {
           const conn = half?.conn;
@@ -530,6 +550,7 @@ export class NodeCore {
       if (!n.reachable && !targeted.has(n) && n.subnets.size === 0 && n.conn === undefined) {
         this.nodes.delete(n.name);
         this.graphModel.deleteNode(n.name);
+        this.recordAt = [];
         this.nodeOrder = undefined;
       }
     }
