@@ -86,3 +86,38 @@ export function readUdpRecords(path: string): UdpRecord[] {
 export function legacyDatagramSize(len: number, macLength: number): number {
   return 16 * Math.ceil((len + 5) / 16) + macLength;
 }
+
+/** One captured UDP datagram with its payload bytes (as far as the snap length kept them). */
+export interface UdpDatagram extends UdpRecord {
+  bytes: Uint8Array;
+}
+
+/** The UDP datagrams of a pcap file whose payload was captured whole (IPv4 only). */
+export function readUdpDatagrams(path: string): UdpDatagram[] {
+  const bytes = new Uint8Array(readFileSync(path));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: UdpDatagram[] = [];
+  const records = readUdpRecords(path);
+  if (records.length === 0) return out;
+  const little = view.getUint32(0, true) === 0xa1b2c3d4 || view.getUint32(0, true) === 0xa1b23c4d;
+  let at = 24;
+  for (let i = 0; at + 16 <= bytes.length && i < 10_000_000; i++) {
+    const incl = view.getUint32(at + 8, little);
+    const frame = at + 16;
+    at = frame + incl;
+    if (at > bytes.length || incl < 14 + 20 + 8) continue;
+    if (view.getUint16(frame + 12) !== 0x0800 || bytes[frame + 14 + 9] !== 17) continue;
+    const l4 = frame + 14 + (bytes[frame + 14]! & 0x0f) * 4;
+    const payload = view.getUint16(l4 + 4) - 8;
+    if (l4 + 8 + payload > frame + incl) continue; // cut by the snap length
+    out.push({
+      src: ip4(bytes, frame + 14 + 12),
+      dst: ip4(bytes, frame + 14 + 16),
+      sport: view.getUint16(l4),
+      dport: view.getUint16(l4 + 2),
+      payload,
+      bytes: bytes.slice(l4 + 8, l4 + 8 + payload),
+    });
+  }
+  return out;
+}

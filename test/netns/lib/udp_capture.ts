@@ -20,6 +20,7 @@ export async function startUdpCapture(
   node: LabNode,
   file: string,
   port = 655,
+  snapLength = 96,
 ): Promise<UdpCapture> {
   const cap: UdpCapture = { proc: undefined as unknown as ChildProcess, file, log: "" };
   cap.proc = lab.start(node.ns, [
@@ -28,7 +29,7 @@ export async function startUdpCapture(
     "eth0",
     "-n",
     "-s",
-    "96",
+    String(snapLength),
     "-B",
     "8192",
     "-U",
