@@ -72,6 +72,7 @@ export class NativeSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
   private readonly save: number;
   private readonly descriptors: DataView;
   private readonly slots: Slot[];
+  private closed = false;
 
   constructor(private readonly lib: LibcryptoChaChaPoly, options: NativeSptpsOptions = {}) {
     this.slotCount = options.slots ?? 1024;
@@ -119,6 +120,7 @@ export class NativeSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
   }
 
   setKey(slot: number, dir: KeyDirection, key64: Uint8Array): void {
+    if (this.closed) throw new RangeError("Cannot set a key: the libcrypto port is closed");
     const s = this.mustSlot(slot);
     if (key64.length !== 64) throw new RangeError(`Cannot set key: expected 64 bytes, got ${key64.length}`);
     const key32 = key64.subarray(0, 32);
@@ -142,8 +144,10 @@ export class NativeSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     else s.hasRecv = false;
   }
 
-  /** Frees every native context; the port is unusable afterwards. */
+  /** Frees every native context; afterwards no key can be set, so nothing seals or opens. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     for (const s of this.slots) {
       if (s.sendCtx !== 0) this.lib.freeContext(s.sendCtx);
       if (s.recvCtx !== 0) this.lib.freeContext(s.recvCtx);

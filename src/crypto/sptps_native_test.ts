@@ -82,4 +82,19 @@ describe.if(created.ok)("libcrypto port, arena details", () => {
     port.setKey(2, "recv", k1);
     expect(port.open(2, record)).toMatchObject({ ok: true, seqno: 0 });
   });
+
+  test("a closed port refuses keys and drops records instead of touching freed contexts", () => {
+    const other = NativeSptpsCipher.tryCreate({ slots: 2, arenaSize: 1 << 17, maxBatch: 1 });
+    if (!other.ok) throw new Error(other.reason);
+    const p = other.port;
+    const key = new Uint8Array(64).fill(9);
+    p.setKey(0, "send", key);
+    p.setKey(0, "recv", key);
+    const record = p.seal(0, 0, 0, new Uint8Array(3));
+    p.close();
+    p.close();
+    expect(() => p.setKey(0, "send", key)).toThrow(RangeError);
+    expect(() => p.seal(0, 1, 0, new Uint8Array(3))).toThrow(RangeError);
+    expect(p.open(0, record)).toMatchObject({ ok: false, reason: "no-key" });
+  });
 });
