@@ -23,6 +23,7 @@ import { daemonSignalActions, installSignalHandlers } from "../runtime/signals.t
 import { DaemonControlHook } from "../runtime/control_daemon.ts";
 import { createNotifier } from "../runtime/sd_notify.ts";
 import { ed25519Keygen, nameFromTincConf, rsaKeygen } from "./ctl/key_commands.ts";
+import { parseSptpsCipherPreference, selectSptpsCipher } from "../crypto/sptps_select.ts";
 
 /** Runs the daemon command; resolves with the exit status. */
 export async function runDaemonCommand(args: string[], io: CliIo): Promise<number> {
@@ -121,6 +122,15 @@ async function runForeground(o: TincdOptions, io: CliIo, detachedChild: boolean)
       commandLine: o.configOptions,
       log,
       onStopping: () => notifier.stopping("Terminating"),
+      sptpsCipher: () => {
+        // TINCT_SPTPS_CIPHER = auto (default: libcrypto 3 if present, else WASM), libcrypto or wasm.
+        const wanted = io.env("TINCT_SPTPS_CIPHER");
+        const preference = parseSptpsCipherPreference(wanted);
+        if (preference === undefined) log.line(`TINCT_SPTPS_CIPHER=${wanted} names no cipher; using auto`);
+        const chosen = selectSptpsCipher(preference ?? "auto", () => io.loadWasm());
+        log.line(`SPTPS record cipher: ${chosen.implementation} (${chosen.detail})`);
+        return chosen.port;
+      },
     });
   } catch (e) {
     removePidfile(o.pidfile);

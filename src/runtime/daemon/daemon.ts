@@ -31,6 +31,8 @@ import type {
   WriteMode,
 } from "../../core/node/effects.ts";
 import { Engine } from "../../core/node/engine.ts";
+import { sptpsEnabled } from "../../core/node/auth/sptps_keys.ts";
+import type { SptpsCipherPort } from "../../core/crypto/cipher_port.ts";
 import type { ControlDumps } from "../../core/node/control_dump.ts";
 import type { TunDevice } from "../tun.ts";
 import { openTun } from "../tun_open.ts";
@@ -52,6 +54,12 @@ export interface DaemonOptions {
   log: LogSink;
   /** Called once when shutting down begins (systemd's STOPPING=1). */
   onStopping?: () => void;
+  /**
+   * Creates the record cipher of SPTPS UDP sessions (WASM core or libcrypto); called once at
+   * start-up, only when SPTPS is on. Without it, or when it throws (logged), sessions use the
+   * engine's pure TypeScript cipher.
+   */
+  sptpsCipher?: () => SptpsCipherPort;
 }
 
 /** What a reload did: the control socket answers `18 1 0` or `18 1 1` from it. */
@@ -167,6 +175,8 @@ export class Daemon implements Effects {
       throw new DaemonStartError(`DeviceType = ${daemon.deviceType} is not supported by tinct`);
     }
     config = { ...config, port: await this.listen(daemon, engine.port) };
+    const cipher = this.createSptpsCipher(engine);
+    if (cipher !== undefined) config = { ...config, sptpsCipher: cipher };
     this.engine = new Engine(config, this, new OsRandom());
     this.current = { ...this.current, engine: config };
     this.arm(this.engine.start(clock()));
@@ -186,6 +196,18 @@ export class Daemon implements Effects {
       });
     }
     this.options.log.line("Ready");
+  }
+
+  private createSptpsCipher(engine: EngineConfig): SptpsCipherPort | undefined {
+    if (!sptpsEnabled(engine) || this.options.sptpsCipher === undefined) return undefined;
+    try {
+      return this.options.sptpsCipher();
+    } catch (e) {
+      this.options.log.line(
+        `SPTPS record cipher not available (${(e as Error).message}); using the pure TypeScript one`,
+      );
+      return undefined;
+    }
   }
 
   /**
@@ -345,6 +367,8 @@ export class Daemon implements Effects {
       ...(old.device !== undefined ? { device: old.device } : {}),
       port: old.port,
       mode: old.mode,
+      // Sessions hold slots of the cipher created at start-up; new ones take slots of it too.
+      ...(old.sptpsCipher !== undefined ? { sptpsCipher: old.sptpsCipher } : {}),
     };
     if (read.config.engine.port !== old.port || read.config.engine.mode !== old.mode) {
       this.options.log.line("Port and Mode changes take effect after a restart");
