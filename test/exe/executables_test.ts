@@ -104,7 +104,7 @@ describe("executables", () => {
     expect(existsSync(qemu)).toBe(true); // installed by .ci/run (qemu-user-static)
     expect(existsSync("/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1")).toBe(true); // libc6-arm64-cross
     checkRuns([qemu, "-L", "/usr/aarch64-linux-gnu", bin("linux-arm64")]);
-  });
+  }, 120_000); // qemu-user emulation is slow on a loaded machine
 
   describe("linux-x64-musl under Debian's musl loader", () => {
     let libDir = "";
