@@ -119,11 +119,12 @@ describe("SPTPS UDP sessions between two 1.1 nodes", () => {
       expect(got.length).toBe(20);
       for (const f of got) expect([...f.subarray(14)]).toEqual([...frames.get(tagOf(f))!.subarray(14)]);
     }
-    // 800-byte frames with a 256-byte period: compressed datagrams are far smaller than 833 bytes.
+    // 800-byte frames with a 256-byte period: compressed, their datagrams are far smaller than the
+    // 819 bytes of an uncompressed one (the large ones are path MTU probes, never compressed).
     for (const from of ["carol", "dave"]) {
-      const data = udp.filter((d) => d.from === from && d.bytes.length > 40);
-      expect(data.length).toBeGreaterThan(10);
-      for (const d of data) expect(d.bytes.length).toBeLessThan(600);
+      const data = udp.filter((d) => d.from === from);
+      expect(data.filter((d) => d.bytes.length > 40 && d.bytes.length < 600).length).toBeGreaterThan(10);
+      expect(data.filter((d) => d.bytes.length === 12 + 4 + 1 + 786 + 16).length).toBe(0);
     }
   });
 
@@ -195,5 +196,40 @@ describe("SPTPS UDP sessions between two 1.1 nodes", () => {
     expect(late.filter((d) => d.from === "carol").length).toBeGreaterThan(10);
     expect(late.filter((d) => d.from === "dave").length).toBeGreaterThan(10);
     expect(Object.keys(sim.nodes.get("carol")!.engine.dropCounts())).toEqual([]);
+  });
+
+  test("path MTU: probes find the largest datagram that passes; bigger frames take TCP", () => {
+    const sim = sptpsNet([{ name: "carol", index: 3, connectTo: ["dave"] }, { name: "dave", index: 4 }], {
+      sim: { logLevel: 5 },
+      config: { debugLevel: 5 },
+    });
+    const send = sim.sendUdp.bind(sim);
+    sim.sendUdp = (from, to, bytes) => {
+      if (bytes.length <= 600) send(from, to, bytes);
+    };
+    sim.runUntil(2000);
+    const udp = recordUdp(sim);
+    const big: number[] = [];
+    const small: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      big.push(2000 + i);
+      small.push(3000 + i);
+      inject(sim, sim.nodes.get("carol")!, frameTo(4, 2000 + i, 1000));
+      inject(sim, sim.nodes.get("carol")!, frameTo(4, 3000 + i, 200));
+      sim.runUntil(sim.now + 100);
+    }
+    sim.runUntil(sim.now + 300);
+    const got = tagsAt(sim, "dave");
+    expect(got.filter((t) => t >= 2000 && t < 2200)).toEqual(big);
+    expect(got.filter((t) => t >= 3000 && t < 3200)).toEqual(small);
+    const settled = sim.nodes.get("carol")!.logs.filter((l) => l.includes("Path MTU settled"));
+    expect(settled.length).toBeGreaterThanOrEqual(1);
+    const mtu = JSON.parse(settled.at(-1)!.slice(settled.at(-1)!.indexOf("{"))).mtu as number;
+    // 600-byte datagrams: 600 - 12 (IDs) - 21 (seqno, type, tag) = 567 bytes of probe data.
+    expect(mtu).toBeGreaterThan(567 - 8);
+    expect(mtu).toBeLessThanOrEqual(567);
+    // The small frames kept using UDP (186-byte IP packets), the big ones never did.
+    expect(udp.filter((d) => d.from === "carol" && d.bytes.length === 12 + 4 + 1 + 186 + 16).length)
+      .toBeGreaterThan(150);
   });
 });

@@ -25,8 +25,9 @@
  * back directly (udp confirmed); else UDP to the static relay or the next hop, with the
  * destination's ID, when that hop speaks minor ≥ 4 and its own UDP is confirmed; else TCP via the
  * next hop. Probes go direct, every 2 s until confirmed and every 10 s after; a confirmation
- * older than 30 s lapses. Not done yet: path MTU discovery over SPTPS (every frame that fits
- * the session goes over UDP once it is confirmed; tinc would send frames above minmtu over TCP).
+ * older than 30 s lapses. Once UDP is confirmed, probes bisect the path MTU (one a second; a
+ * size unanswered three times lowers maxmtu) until maxmtu − minmtu ≤ 8. As in tinc, data longer
+ * than minmtu (the largest probe answered) takes the TCP path, so nothing is lost meanwhile.
  * @module
  */
 import { OPTION_TCPONLY, RequestCode } from "../meta/requests.ts";
@@ -42,7 +43,7 @@ import {
   parseUdpPacket,
 } from "../sptps/node_id.ts";
 import { sessionLabel } from "../sptps/prf.ts";
-import { SPTPS_HANDSHAKE, SptpsSession } from "../sptps/session.ts";
+import { SPTPS_DATAGRAM_OVERHEAD, SPTPS_HANDSHAKE, SptpsSession } from "../sptps/session.ts";
 import type { NodeCore } from "./core.ts";
 import { addrKey, LogLevel, type SockAddr } from "./effects.ts";
 import { ignored, OK, type Outcome, refused } from "./handler.ts";
@@ -77,6 +78,11 @@ const PROBE_INTERVAL = 2_000;
 const KEEPALIVE_INTERVAL = 10_000;
 const UDP_TIMEOUT = 30_000;
 const PROBE_SIZE = 64;
+/** tinc's largest MTU: an Ethernet frame with a VLAN tag. */
+const PMTU_MAX = 1518;
+const PMTU_STEP = 1_000;
+const PMTU_MISSES = 3;
+const PMTU_SETTLED = 8;
 /** The largest `21 LEN` payload: IDs, seqno, type, a frame and the tag. */
 export const MAX_SPTPS_PACKET = NODE_ID_PREFIX_LENGTH + 4 + 1 + MAX_FRAME + 16;
 
@@ -105,6 +111,12 @@ interface PeerSession {
   lastRestart: number;
   udpConfirmedAt: number;
   lastProbeAt: number;
+  /** Path MTU: the largest probe answered directly, the largest size believed to pass. */
+  minmtu: number;
+  maxmtu: number;
+  /** The discovery probe in flight (0: none) and how often that size went unanswered. */
+  probeSize: number;
+  probeMisses: number;
   /** While set, records go as UDP straight to this address (probes and their replies). */
   forceUdpTo?: SockAddr;
   arrival?: Arrival;
@@ -156,6 +168,10 @@ function peerOf(core: NodeCore, n: NodeRec): PeerSession {
       lastRestart: -Infinity,
       udpConfirmedAt: -Infinity,
       lastProbeAt: -Infinity,
+      minmtu: 0,
+      maxmtu: PMTU_MAX,
+      probeSize: 0,
+      probeMisses: 0,
     };
     st.peers.set(n.name, p);
   }
@@ -205,6 +221,16 @@ function minorOf(n: NodeRec): number {
 /** Whether data to `n` uses an SPTPS UDP session (we and `n` both speak minor ≥ 2). */
 export function nodeUsesSptps(core: NodeCore, n: NodeRec): boolean {
   return n !== core.myself && minorOf(n) >= 2 && sptpsEnabled(core.config);
+}
+
+/** Whether a record of `recordLength` bytes is known to pass the path toward `n`. */
+function fits(core: NodeCore, n: NodeRec, recordLength: number): boolean {
+  const p = state(core).peers.get(n.name);
+  return p !== undefined && recordLength - SPTPS_DATAGRAM_OVERHEAD <= p.minmtu;
+}
+
+function discovering(p: PeerSession): boolean {
+  return p.maxmtu - p.minmtu > PMTU_SETTLED;
 }
 
 function udpConfirmed(core: NodeCore, n: NodeRec): boolean {
@@ -325,11 +351,11 @@ function transport(core: NodeCore, n: NodeRec, p: PeerSession, record: Uint8Arra
 }
 
 /** A UDP relay for `to` whose own UDP works, preferring the static relay over the next hop. */
-function udpRelay(core: NodeCore, to: NodeRec): NodeRec | undefined {
+function udpRelay(core: NodeCore, to: NodeRec, length: number): NodeRec | undefined {
   for (const r of [to.via, to.nexthop]) {
     if (r === undefined || r === to || r === core.myself || minorOf(r) < 4) continue;
     if (((core.myself.options | r.options) & OPTION_TCPONLY) !== 0) continue;
-    if (udpConfirmed(core, r)) return r;
+    if (udpConfirmed(core, r)) return fits(core, r, length) ? r : undefined;
     // tinc's try_tx on the relay: get a session with it, so that probes can confirm its UDP.
     if (nodeUsesSptps(core, r)) {
       const rp = peerOf(core, r);
@@ -344,11 +370,11 @@ function forwardRecord(core: NodeCore, to: NodeRec, srcId: Uint8Array, record: U
   const st = state(core);
   const own = srcId === st.myId;
   const tcpOnly = ((core.myself.options | to.options) & OPTION_TCPONLY) !== 0;
-  if (!tcpOnly && udpConfirmed(core, to)) {
+  if (!tcpOnly && udpConfirmed(core, to) && fits(core, to, record.length)) {
     core.fx.sendUdp(to.udp!, frameUdpPacket(own ? DIRECT_NODE_ID : idOfNode(core, to), srcId, record));
     return;
   }
-  const relay = tcpOnly ? undefined : udpRelay(core, to);
+  const relay = tcpOnly ? undefined : udpRelay(core, to, record.length);
   if (relay !== undefined) {
     core.fx.sendUdp(relay.udp!, frameUdpPacket(idOfNode(core, to), srcId, record));
     return;
@@ -392,7 +418,8 @@ export function sptpsSendFrame(core: NodeCore, n: NodeRec, frame: Uint8Array): v
   }
   // A neighbour without working UDP gets the frame as a plain `17 LEN` on the (already
   // encrypted) meta connection rather than a nested record, as tinc does.
-  if (n.nexthop === n && n.conn !== undefined && !udpConfirmed(core, n)) {
+  const dataLength = core.config.mode === "router" ? frame.length - ETH_HEADER : frame.length;
+  if (n.nexthop === n && n.conn !== undefined && (!udpConfirmed(core, n) || dataLength > p.minmtu)) {
     return sendTcpPacket(core, n.conn, frame);
   }
   let type = 0;
@@ -412,12 +439,41 @@ export function sptpsSendFrame(core: NodeCore, n: NodeRec, frame: Uint8Array): v
   if (!r.ok) core.drop(`SPTPS send: ${r.error.code}`, { to: n.name });
 }
 
+/** The next probe's size: bisection while discovering, else a small keepalive. */
+function probeSizeFor(core: NodeCore, n: NodeRec, p: PeerSession): number {
+  if (!udpConfirmed(core, n)) {
+    if (p.minmtu > 0 || p.maxmtu < PMTU_MAX) {
+      // UDP lapsed: the path may have changed; discover again once it is back.
+      p.minmtu = 0;
+      p.maxmtu = PMTU_MAX;
+    }
+    p.probeSize = 0;
+    p.probeMisses = 0;
+    return PROBE_SIZE;
+  }
+  if (p.probeSize > 0 && p.minmtu < p.probeSize) {
+    if (++p.probeMisses >= PMTU_MISSES) {
+      p.maxmtu = Math.max(p.minmtu, p.probeSize - 1);
+      p.probeMisses = 0;
+      core.log(LogLevel.traffic, "Probe unanswered, lowering maxmtu", { node: n.name, maxmtu: p.maxmtu });
+      if (!discovering(p)) core.log(LogLevel.traffic, "Path MTU settled", { node: n.name, mtu: p.minmtu });
+    }
+  } else p.probeMisses = 0;
+  if (!discovering(p)) {
+    p.probeSize = 0;
+    return PROBE_SIZE;
+  }
+  p.probeSize = Math.max(PROBE_SIZE, Math.ceil((p.minmtu + p.maxmtu + 1) / 2));
+  return p.probeSize;
+}
+
 function sendProbe(core: NodeCore, n: NodeRec, p: PeerSession): void {
   if (p.session === undefined || !p.valid || n.udp === undefined) return;
   p.lastProbeAt = core.now;
+  const size = probeSizeFor(core, n, p);
   p.forceUdpTo = n.udp;
   try {
-    p.session.send(PKT_PROBE, new Uint8Array(PROBE_SIZE));
+    p.session.send(PKT_PROBE, new Uint8Array(size));
   } finally {
     delete p.forceUdpTo;
   }
@@ -482,6 +538,13 @@ function onProbe(core: NodeCore, n: NodeRec, p: PeerSession, data: Uint8Array, a
   if (!arrival.direct) return;
   if (!udpConfirmed(core, n)) core.log(LogLevel.traffic, "UDP confirmed", { node: n.name });
   p.udpConfirmedAt = core.now;
+  const length = data[0] === 2 ? (data[1]! << 8) | data[2]! : data.length;
+  if (length > p.minmtu) {
+    p.minmtu = Math.min(length, PMTU_MAX);
+    if (p.minmtu > p.maxmtu) p.maxmtu = p.minmtu;
+    if (discovering(p)) p.lastProbeAt = core.now - PMTU_STEP; // answered: the next size at once
+    else core.log(LogLevel.traffic, "Path MTU settled", { node: n.name, mtu: p.minmtu });
+  }
 }
 
 /** Opens a datagram record from `n`; false when it was dropped. */
@@ -698,7 +761,8 @@ export function sptpsRekeyAll(core: NodeCore): void {
 }
 
 function nextProbe(core: NodeCore, p: PeerSession, n: NodeRec): number {
-  return p.lastProbeAt + (udpConfirmed(core, n) ? KEEPALIVE_INTERVAL : PROBE_INTERVAL);
+  if (!udpConfirmed(core, n)) return p.lastProbeAt + PROBE_INTERVAL;
+  return p.lastProbeAt + (discovering(p) ? PMTU_STEP : KEEPALIVE_INTERVAL);
 }
 
 /** Probes for UDP sessions; forgets sessions of nodes that became unreachable. */
@@ -738,9 +802,17 @@ export function sptpsNextDeadline(core: NodeCore): number {
 export function sptpsSessionInfo(
   core: NodeCore,
   name: string,
-): { valid: boolean; udpConfirmed: boolean; outCompression: number } | undefined {
+):
+  | { valid: boolean; udpConfirmed: boolean; outCompression: number; minmtu: number; maxmtu: number }
+  | undefined {
   const p = states.get(core)?.peers.get(name);
   const n = core.nodes.get(name);
   if (p === undefined || n === undefined) return undefined;
-  return { valid: p.valid, udpConfirmed: udpConfirmed(core, n), outCompression: p.outCompression };
+  return {
+    valid: p.valid,
+    udpConfirmed: udpConfirmed(core, n),
+    outCompression: p.outCompression,
+    minmtu: p.minmtu,
+    maxmtu: p.maxmtu,
+  };
 }
