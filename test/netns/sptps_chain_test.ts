@@ -15,37 +15,15 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab } from "./lib/lab.ts";
-import {
-  exchangeHostFiles,
-  overlay4,
-  overlay6,
-  writeTincNode,
-} from "./lib/tincd.ts";
+import { exchangeHostFiles, overlay4, overlay6, writeTincNode } from "./lib/tincd.ts";
 import { installPortCounters, readPortCounters } from "./lib/port_counters.ts";
 import { streamTransfer } from "./lib/stream_transfer.ts";
-import {
-  type IpPacket,
-  readIpPackets,
-  tcpStreams,
-} from "./lib/pcap_packets.ts";
-import {
-  type Kind,
-  type MeshNode,
-  startNode,
-  tail,
-  tinctCommand,
-} from "./daemon_support.ts";
+import { type IpPacket, readIpPackets, tcpStreams } from "./lib/pcap_packets.ts";
+import { type Kind, type MeshNode, startNode, tail, tinctCommand } from "./daemon_support.ts";
 import { nodeIdOf } from "../../src/core/sptps/node_id.ts";
 
 const BYTES = 100_000_000;
@@ -109,8 +87,7 @@ describe("SPTPS: t1 – t2 – d3 – t4 with tincd 1.0.36 as d3", () => {
     | { proc: ReturnType<Lab["start"]>; log: string; file: string }
     | undefined;
 
-  const byName = (name: string): MeshNode =>
-    nodes.find((n) => n.lab.name === name)!;
+  const byName = (name: string): MeshNode => nodes.find((n) => n.lab.name === name)!;
 
   beforeAll(() => {
     lab = new Lab("sptps-chain");
@@ -165,8 +142,7 @@ describe("SPTPS: t1 – t2 – d3 – t4 with tincd 1.0.36 as d3", () => {
     // t4 is not told t1's Ed25519 key: it must ask for it (REQ_PUBKEY through d3) and keep the
     // answer in hosts/t1, as tinc 1.1 does.
     const t4Hosts = join(byName("t4").dir, "hosts", "t1");
-    const t1Key =
-      /^Ed25519PublicKey = .*$/m.exec(readFileSync(t4Hosts, "latin1"))![0];
+    const t1Key = /^Ed25519PublicKey = .*$/m.exec(readFileSync(t4Hosts, "latin1"))![0];
     writeFileSync(
       t4Hosts,
       readFileSync(t4Hosts, "latin1").replace(`${t1Key}\n`, ""),
@@ -264,8 +240,7 @@ describe("SPTPS: t1 – t2 – d3 – t4 with tincd 1.0.36 as d3", () => {
         to: ip.get(s.dst) ?? s.dst,
         bytes: s.bytes,
       }));
-      const stream = (from: string, to: string) =>
-        streams.find((s) => s.from === from && s.to === to);
+      const stream = (from: string, to: string) => streams.find((s) => s.from === from && s.to === to);
       const t2t1 = stream("t2", "t1");
       const t1t2 = stream("t1", "t2");
       const d3t2 = stream("d3", "t2");
@@ -274,9 +249,7 @@ describe("SPTPS: t1 – t2 – d3 – t4 with tincd 1.0.36 as d3", () => {
       // SPTPS: the ID line with minor 7, then at once a stream KEX record: len 65, type 128, version 0.
       const kexAfter = (b: Uint8Array, line: string) => {
         const rest = b.subarray(line.length);
-        return `${ascii(b.subarray(0, line.length))}${
-          hex(rest.subarray(0, 4))
-        }`;
+        return `${ascii(b.subarray(0, line.length))}${hex(rest.subarray(0, 4))}`;
       };
       expect(kexAfter(t2t1!.bytes, "0 t2 17.7\n")).toBe("0 t2 17.7\n00418000");
       expect(kexAfter(t1t2!.bytes, "0 t1 17.7\n")).toBe("0 t1 17.7\n00418000");
@@ -288,14 +261,12 @@ describe("SPTPS: t1 – t2 – d3 – t4 with tincd 1.0.36 as d3", () => {
       expect(lines(t2d3!.bytes)[0]).toMatch(/^0 t2 17\.[17]$/);
       expect(lines(t2d3!.bytes)[1]).toMatch(/^1 \d+ \d+ \d+ \d+ [0-9A-F]+$/);
       console.log(
-        `meta: t2->t1 ${
-          JSON.stringify(ascii(t2t1!.bytes.subarray(0, 10)))
-        } + KEX; d3->t2 ${JSON.stringify(lines(d3t2!.bytes)[0])} + METAKEY`,
+        `meta: t2->t1 ${JSON.stringify(ascii(t2t1!.bytes.subarray(0, 10)))} + KEX; d3->t2 ${
+          JSON.stringify(lines(d3t2!.bytes)[0])
+        } + METAKEY`,
       );
 
-      const udp = packets.filter((p) =>
-        p.proto === "udp" && p.sport === 655 && p.dport === 655
-      );
+      const udp = packets.filter((p) => p.proto === "udp" && p.sport === 655 && p.dport === 655);
       const carriesSenderId = (p: IpPacket) => {
         const name = ip.get(p.src);
         return name !== undefined && p.payload.length >= 12 &&
@@ -346,11 +317,9 @@ describe("SPTPS: t1 – t2 – d3 – t4 with tincd 1.0.36 as d3", () => {
         const c = readPortCounters(lab, from.lab);
         const share = c.udpBytes / Math.max(1, c.udpBytes + c.tcpBytes);
         console.log(
-          `t1 -> t4: ${r.mbit.toFixed(0)} Mbit/s, UDP ${
-            (c.udpBytes / 1e6).toFixed(1)
-          } MB, TCP ${(c.tcpBytes / 1e6).toFixed(1)} MB, UDP share ${
-            (share * 100).toFixed(1)
-          }%`,
+          `t1 -> t4: ${r.mbit.toFixed(0)} Mbit/s, UDP ${(c.udpBytes / 1e6).toFixed(1)} MB, TCP ${
+            (c.tcpBytes / 1e6).toFixed(1)
+          } MB, UDP share ${(share * 100).toFixed(1)}%`,
         );
         expect(r.received.bytes).toBe(BYTES);
         expect(r.received.sha256).toBe(r.sent.sha256);
@@ -427,9 +396,7 @@ table inet tinctblock {
           if (direct.relay < RELAY_BYTES / 40) break;
         }
         console.log(
-          `unblocked: t2 sent ${(direct.relay / 1e6).toFixed(2)} MB UDP for ${
-            RELAY_BYTES / 4e6
-          } MB`,
+          `unblocked: t2 sent ${(direct.relay / 1e6).toFixed(2)} MB UDP for ${RELAY_BYTES / 4e6} MB`,
         );
         expect(direct.relay).toBeLessThan(RELAY_BYTES / 40);
         expect(direct.t1).toBeGreaterThan(RELAY_BYTES / 4);
