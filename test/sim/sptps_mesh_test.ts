@@ -180,4 +180,17 @@ describe("SPTPS across a mesh", () => {
     expect(ports.get("alice")!.replayTop(0)).toBeGreaterThan(2);
     expect(ports.get("bob")!.replayTop(0)).toBeGreaterThan(10);
   });
+
+  test("a relay appends the originator's UDP address to ANS_KEY once its own path MTU is known", () => {
+    const sim = sptpsNet(chain, { sim: { logLevel: 3 }, config: { debugLevel: 3 } });
+    sim.runUntil(3000);
+    // bob talks to carl first, so that bob's UDP session with carl has a path MTU.
+    stream(sim, "bob", 3, 100, 3000);
+    const there = stream(sim, "alice", 3, 200, 3000);
+    expect(received(sim, "carl", there)).toEqual(there);
+    const appended = sim.nodes.get("bob")!.logs.filter((l) => l.includes("Appending reflexive UDP address"));
+    expect(appended.length).toBeGreaterThan(0);
+    expect(appended.some((l) => l.includes('"from":"alice","to":"carl"'))).toBe(true);
+    expect(sim.nodes.get("carl")!.engine.requestStats("bob").ANS_KEY?.refused ?? 0).toBe(0);
+  });
 });

@@ -19,7 +19,7 @@ import { formatRequestLine, isValidName } from "./wire.ts";
 import type { NodeRec } from "./world.ts";
 import { acceptSendKey, issueReceiveKey } from "./auth/legacy_packet.ts";
 import { pmtuStart, sendProbeUdp } from "./auth/legacy_pmtu.ts";
-import { nodeUsesSptps, sptpsAnsKey, sptpsReqKey } from "./sptps_data.ts";
+import { nodeUsesSptps, sptpsAnsKey, sptpsMinmtu, sptpsReqKey } from "./sptps_data.ts";
 
 type KeyChanged = Extract<Request, { code: RequestCode.KEY_CHANGED }>;
 type ReqKey = Extract<Request, { code: RequestCode.REQ_KEY }>;
@@ -117,7 +117,8 @@ export const handleAnsKey: Handler<AnsKey> = (core, _c, req, line) => {
     if (!to.reachable || to.nexthop?.conn === undefined) {
       return ignored("ANS_KEY for an unreachable destination");
     }
-    if (req.address === undefined && from.udp !== undefined && to.minmtu > 0) {
+    const minmtu = nodeUsesSptps(core, to) ? sptpsMinmtu(core, to) : to.minmtu;
+    if (req.address === undefined && from.udp !== undefined && minmtu > 0) {
       core.log(LogLevel.requests, "Appending reflexive UDP address to ANS_KEY", {
         from: from.name,
         to: to.name,

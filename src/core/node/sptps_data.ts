@@ -695,7 +695,8 @@ export function sptpsAnsKey(core: NodeCore, from: NodeRec, req: AnsKey): Outcome
   }
   if (p.valid && req.address !== undefined && req.port !== undefined && /^[0-9]{1,5}$/.test(req.port)) {
     const port = Number(req.port);
-    if (port <= 65535 && from.udp === undefined) core.setUdp(from, { host: req.address, port });
+    // The address a relay saw `from` at (NAT discovery) replaces ours while UDP is unconfirmed.
+    if (port <= 65535 && !udpConfirmed(core, from)) core.setUdp(from, { host: req.address, port });
   }
   return OK;
 }
@@ -796,6 +797,12 @@ export function sptpsNextDeadline(core: NodeCore): number {
     if (p.valid && n.udp !== undefined) t = Math.min(t, nextProbe(core, p, n));
   }
   return t;
+}
+
+/** The path MTU found toward an SPTPS node (0 while UDP to it is unconfirmed). */
+export function sptpsMinmtu(core: NodeCore, n: NodeRec): number {
+  const p = states.get(core)?.peers.get(n.name);
+  return p !== undefined && udpConfirmed(core, n) ? p.minmtu : 0;
 }
 
 /** For tests and dumps: the state of our UDP session with `name`. */
