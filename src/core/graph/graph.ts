@@ -98,8 +98,9 @@ class NodeRecord {
   readonly name: string;
   /** Outgoing edges by destination name. */
   readonly out = new Map<string, EdgeRecord>();
-  /** Incoming edges by source name, so a purge can find them. */
-  readonly incoming = new Map<string, EdgeRecord>();
+  /** Number of edges pointing at this node (no map of them: an engine holds a graph per node of
+   * the mesh, and only the rare deleteNode needs to find them). */
+  incomingCount = 0;
   /** `out` sorted by destination name; rebuilt lazily after a change. */
   sortedOut: EdgeRecord[] | null = null;
   /** Dense index assigned at each route computation. */
@@ -336,7 +337,7 @@ export class MeshGraph {
     const edge = new EdgeRecord(info, fromNode, toNode);
     fromNode.out.set(info.to, edge);
     fromNode.sortedOut = null;
-    toNode.incoming.set(info.from, edge);
+    toNode.incomingCount++;
     const reverse = toNode.out.get(info.from);
     if (reverse !== undefined) {
       edge.reverse = reverse;
@@ -389,7 +390,12 @@ export class MeshGraph {
     const node = this.nodeByName.get(name);
     if (node === undefined) return false;
     for (const edge of [...node.out.values()]) this.unlinkEdge(edge);
-    for (const edge of [...node.incoming.values()]) this.unlinkEdge(edge);
+    if (node.incomingCount > 0) {
+      for (const other of this.nodeByName.values()) {
+        const edge = other.out.get(name);
+        if (edge !== undefined) this.unlinkEdge(edge);
+      }
+    }
     this.nodeByName.delete(name);
     this.namesStale = true;
     this.version++;
@@ -582,7 +588,7 @@ export class MeshGraph {
   private unlinkEdge(edge: EdgeRecord): void {
     edge.fromNode.out.delete(edge.to);
     edge.fromNode.sortedOut = null;
-    edge.toNode.incoming.delete(edge.from);
+    edge.toNode.incomingCount--;
     if (edge.reverse !== null) {
       edge.reverse.reverse = null;
       edge.reverse = null;
@@ -598,6 +604,15 @@ export class MeshGraph {
     if (edge.pending) return;
     edge.pending = true;
     this.pendingWeight.push(edge);
+    // Without merges (routes computed without the tree) deleted records would pile up here.
+    if (this.pendingWeight.length > 2 * this.edgeTotal + 64) {
+      const kept: EdgeRecord[] = [];
+      for (const e of this.pendingWeight) {
+        if (e.alive) kept.push(e);
+        else e.pending = false;
+      }
+      this.pendingWeight = kept;
+    }
   }
 
   /** The weight order with all queued changes merged in. */

@@ -68,8 +68,6 @@ export class NodeCore {
    * step by addEdge/delEdge/purge; flushGraph() takes routes and the broadcast tree from it.
    */
   readonly graphModel: MeshGraph;
-  /** The engine's record of each graph-module edge (the module keeps one record per pair). */
-  private readonly edgeOfModel = new Map<MeshEdge, EdgeRec>();
   /** The last route computation (null before the first). */
   private routeTable: RouteTable | null = null;
   /** Node records by position in the last route table (names in order rarely change); cleared
@@ -249,7 +247,7 @@ export class NodeCore {
     if (old !== undefined && old !== e) delete old.reverse;
     e.from.edges.set(e.to.name, e);
     delete e.from.edgeOrder;
-    const model = this.graphModel.addEdge({
+    this.graphModel.addEdge({
       from: e.from.name,
       to: e.to.name,
       address: e.address,
@@ -257,7 +255,6 @@ export class NodeCore {
       options: e.options,
       weight: e.weight,
     });
-    this.edgeOfModel.set(model, e);
     const rev = e.to.edges.get(e.from.name);
     if (rev !== undefined) {
       e.reverse = rev;
@@ -270,11 +267,7 @@ export class NodeCore {
     if (e.from.edges.get(e.to.name) === e) {
       e.from.edges.delete(e.to.name);
       delete e.from.edgeOrder;
-      const model = this.graphModel.getEdge(e.from.name, e.to.name);
-      if (model !== undefined) {
-        this.edgeOfModel.delete(model);
-        this.graphModel.deleteEdge(e.from.name, e.to.name);
-      }
+      this.graphModel.deleteEdge(e.from.name, e.to.name);
       const rev = e.reverse;
       if (rev !== undefined) {
         delete rev.reverse;
@@ -310,8 +303,9 @@ export class NodeCore {
     this.subnetIndex.invalidate();
   }
 
-  newSubnet(owner: NodeRec, subnet: Subnet): SubnetRec {
-    return { owner, subnet, text: formatSubnet(subnet) };
+  /** A subnet record; `text` is formatSubnet(subnet) when the caller already has it. */
+  newSubnet(owner: NodeRec, subnet: Subnet, text: string = formatSubnet(subnet)): SubnetRec {
+    return { owner, subnet, text };
   }
 
   // ---- graph and scripts ------------------------------------------------------------------
@@ -352,7 +346,7 @@ export class NodeCore {
         if (n.via?.name !== r.via) n.via = this.nodes.get(r.via!) ?? n;
         n.distance = r.distance;
         n.indirect = r.indirect;
-        const prev = r.prevedge === null ? undefined : this.edgeOfModel.get(r.prevedge);
+        const prev = r.prevedge === null ? undefined : this.engineEdge(n.prevedge, r.prevedge);
         if (prev !== undefined) {
           n.prevedge = prev;
           n.options = prev.options;
@@ -370,6 +364,15 @@ export class NodeCore {
     }
     if (changed.length > 0) this.subnetIndex.reachabilityChanged();
     for (const n of changed) this.reachabilityChanged(n);
+  }
+
+  /** The engine's record of a graph-module edge; `known` (the last one found) is reused while
+   * it is still the stored edge for that pair. */
+  private engineEdge(known: EdgeRec | undefined, e: MeshEdge): EdgeRec | undefined {
+    if (known !== undefined && known.from.name === e.from && known.to.name === e.to) {
+      if (known.from.edges.get(e.to) === known) return known;
+    }
+    return this.nodes.get(e.from)?.edges.get(e.to);
   }
 
   private learnUdpFromEdge(n: NodeRec, e: EdgeRec): void {

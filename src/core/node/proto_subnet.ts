@@ -38,7 +38,7 @@ export const handleAddSubnet: Handler<SubnetReq> = (core, c, req, line) => {
   if (owner.subnets.size >= core.config.maxSubnetsPerNode) {
     return ignored("subnet limit for this node reached");
   }
-  const s = core.newSubnet(owner, req.subnet);
+  const s = core.newSubnet(owner, req.subnet, text);
   owner.subnets.set(text, s);
   core.subnetsChanged();
   if (owner.reachable) core.subnetScript(s, true);
