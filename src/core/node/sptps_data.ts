@@ -796,7 +796,8 @@ export function sptpsNextDeadline(core: NodeCore): number {
     if (n === undefined || !n.reachable) return core.now;
     if (p.valid && n.udp !== undefined) t = Math.min(t, nextProbe(core, p, n));
   }
-  return t;
+  // A probe never sent is due now, not at -Infinity.
+  return t === Infinity ? t : Math.max(t, core.now);
 }
 
 /** The path MTU found toward an SPTPS node (0 while UDP to it is unconfirmed). */
