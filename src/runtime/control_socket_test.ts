@@ -242,7 +242,7 @@ describe("control socket with the real CLI code", () => {
       versionText: "",
     });
     // Wait until the daemon side has the log request.
-    for (let i = 0; i < 100 && !stdout.includes("two"); i++) {
+    for (let i = 0; i < 1000 && !stdout.includes("two"); i++) {
       sock.log(2, "two");
       sock.log(3, "three");
       await Bun.sleep(10);
@@ -308,7 +308,7 @@ describe("control socket with the real CLI code", () => {
   test("stop: reply, then the daemon closes", async () => {
     const done = tinct("stop");
     // The fake daemon stops when asked; closing the socket is what the CLI waits for.
-    for (let i = 0; i < 200 && !daemon.stopped(); i++) await Bun.sleep(5);
+    for (let i = 0; i < 2000 && !daemon.stopped(); i++) await Bun.sleep(5);
     expect(daemon.stopped()).toBe(true);
     sock.close();
     expect((await done).code).toBe(0);

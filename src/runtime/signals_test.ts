@@ -60,7 +60,7 @@ test("real signals to this process reach the actions", async () => {
   try {
     process.kill(process.pid, "SIGUSR2");
     process.kill(process.pid, "SIGHUP");
-    for (let i = 0; i < 100 && calls.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && calls.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     expect(calls.sort()).toEqual(["reload", "state"]);
   } finally {
     off();

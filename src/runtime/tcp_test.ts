@@ -120,7 +120,7 @@ describe("TCP on loopback", () => {
               handlers: { onData: () => {}, onClose: () => void closedByServer.push(idx) },
             }),
           );
-          await until(() => served + l.tarpitted() + closedByServer.length >= idx + 1, 2000);
+          await until(() => served + l.tarpitted() + closedByServer.length >= idx + 1, 10_000);
         }
         expect(served).toBe(9);
         expect(l.tarpitted()).toBe(10);

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { openUdp, type UdpPeer } from "./udp.ts";
 import { openUdpFfi } from "./udp_ffi.ts";
 
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
+// Generous: a positive wait that returns as soon as the event happens; a loaded CI machine can be slow.
+async function until(cond: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
 }

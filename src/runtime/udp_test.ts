@@ -7,7 +7,8 @@ function collector() {
   return { got, onDatagram: (bytes: Uint8Array, from: UdpPeer) => got.push({ bytes: bytes.slice(), from }) };
 }
 
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
+// Generous: a positive wait that returns as soon as the event happens; a loaded CI machine can be slow.
+async function until(cond: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
 }

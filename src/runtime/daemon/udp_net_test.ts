@@ -8,7 +8,8 @@ const hasIpv6Loopback = Object.values(networkInterfaces()).some((list) =>
   (list ?? []).some((a) => a.address === "::1")
 );
 
-async function until(what: string, check: () => boolean, ms = 3000): Promise<void> {
+// Generous: a positive wait that returns as soon as the event happens; a loaded CI machine can be slow.
+async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
   const t0 = Date.now();
   while (!check()) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
