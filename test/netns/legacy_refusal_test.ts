@@ -2,9 +2,12 @@
  * tinct refuses peers it cannot authenticate, as tincd 1.0.36 does, and logs why, while its
  * good tunnel keeps working: a tincd node whose key differs from the one in tinct's hosts file
  * (it dials tinct; tinct dials another such node), and a tincd node tinct has no hosts file for.
+ * A wrong key shows as tincd's "Bogus data"; tincd 1.0.36 then leaves its socket open (ss shows it
+ * ESTABLISHED with unread bytes), so tinct ends such a connection with "timeout during
+ * authentication", as tincd would. LEGACY_DEBUG and LEGACY_LOG_DIR keep full logs for a look.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab } from "./lib/lab.ts";
@@ -71,7 +74,9 @@ describe("legacy protocol: wrong keys and unknown names are refused by tinct", (
         copyFileSync(join(decoy, "hosts", n.lab.name), join(tn.dir, "hosts", n.lab.name));
       }
       const all = [good, wrongDialedOut, tn, wrongDialsIn, unknown];
-      for (const n of all) await startNode(lab, n, join(work, `${n.lab.name}.pid`), 2);
+      for (const n of all) {
+        await startNode(lab, n, join(work, `${n.lab.name}.pid`), Number(process.env.LEGACY_DEBUG ?? 2));
+      }
       const logs = () => all.map((n) => `--- ${n.lab.name} (${n.kind})\n${tail(n.log, 30)}`).join("\n");
       try {
         await lab.waitFor("t1 reaches d2", () => lab.ping(t1.ns, overlay4(2), 1, 1), 30_000, 300);
@@ -83,6 +88,10 @@ describe("legacy protocol: wrong keys and unknown names are refused by tinct", (
           500,
         );
         console.log(`t1's refusals:\n${refusals(tn.log)}`);
+        const logDir = process.env.LEGACY_LOG_DIR;
+        if (logDir !== undefined) {
+          for (const n of all) writeFileSync(join(logDir, `refusal-${n.lab.name}.log`), n.log);
+        }
         expect(tn.log).not.toMatch(/Connection activated \(peer=(w3|w4|u5)/);
         for (const bad of [wrongDialsIn, wrongDialedOut, unknown]) {
           expect(bad.log).not.toContain("Connection with t1");
