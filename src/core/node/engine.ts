@@ -27,7 +27,8 @@ import { byName, type Connection } from "./world.ts";
 import { receiveSeqnoWornOut } from "./auth/legacy_packet.ts";
 import { pmtuNextDeadline, pmtuTick, sendProbeUdp } from "./auth/legacy_pmtu.ts";
 import { type ControlDumps, controlDumps } from "./control_dump.ts";
-import { sptpsNextDeadline, sptpsRekeyAll, sptpsTakeRaw, sptpsTick } from "./sptps_data.ts";
+import { sptpsNextDeadline, sptpsRekeyAll, sptpsTick } from "./sptps_data.ts";
+import { sptpsTakeRaw } from "./sptps_requests.ts";
 
 /** Requests from the control socket (tinc's `tinc` CLI and signals). */
 export type ControlRequest =

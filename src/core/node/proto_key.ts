@@ -19,7 +19,8 @@ import { formatRequestLine, isValidName } from "./wire.ts";
 import type { NodeRec } from "./world.ts";
 import { acceptSendKey, issueReceiveKey } from "./auth/legacy_packet.ts";
 import { pmtuStart, sendProbeUdp } from "./auth/legacy_pmtu.ts";
-import { nodeUsesSptps, sptpsAnsKey, sptpsMinmtu, sptpsReqKey } from "./sptps_data.ts";
+import { nodeUsesSptps, sptpsMinmtu } from "./sptps_data.ts";
+import { sptpsAnsKey, sptpsReqKey } from "./sptps_requests.ts";
 
 type KeyChanged = Extract<Request, { code: RequestCode.KEY_CHANGED }>;
 type ReqKey = Extract<Request, { code: RequestCode.REQ_KEY }>;

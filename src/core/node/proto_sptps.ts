@@ -15,7 +15,7 @@ import type { NodeCore } from "./core.ts";
 import { type Handler, ignored, OK, type Outcome, refused } from "./handler.ts";
 import type { Connection } from "./world.ts";
 import { sptpsEnabled } from "./auth/sptps_keys.ts";
-import { sptpsPacketAnnounced, sptpsUdpInfo } from "./sptps_data.ts";
+import { sptpsPacketAnnounced, sptpsUdpInfo } from "./sptps_requests.ts";
 
 /** tinc refuses path MTUs below this in MTU_INFO. */
 const MIN_MTU_INFO = 512;

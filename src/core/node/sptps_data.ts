@@ -28,11 +28,12 @@
  * older than 30 s lapses. Once UDP is confirmed, probes bisect the path MTU (one a second; a
  * size unanswered three times lowers maxmtu) until maxmtu − minmtu ≤ 8. As in tinc, data longer
  * than minmtu (the largest probe answered) takes the TCP path, so nothing is lost meanwhile.
+ * The meta requests addressed to us (REQ_KEY extensions, ANS_KEY, `21 LEN`, UDP_INFO) are
+ * handled in sptps_requests.ts on top of this module.
  * @module
  */
 import { OPTION_TCPONLY, RequestCode } from "../meta/requests.ts";
-import { decodeTincBase64, encodeTincBase64 } from "../sptps/base64.ts";
-import { formatPublicKey, parsePublicKey } from "../sptps/key_files.ts";
+import { encodeTincBase64 } from "../sptps/base64.ts";
 import {
   DIRECT_NODE_ID,
   frameUdpPacket,
@@ -46,34 +47,33 @@ import { sessionLabel } from "../sptps/prf.ts";
 import { SPTPS_DATAGRAM_OVERHEAD, SPTPS_HANDSHAKE, SptpsSession } from "../sptps/session.ts";
 import type { NodeCore } from "./core.ts";
 import { addrKey, LogLevel, type SockAddr } from "./effects.ts";
-import { ignored, OK, type Outcome, refused } from "./handler.ts";
 import type { Request } from "../meta/requests.ts";
 import { formatRequestLine } from "./wire.ts";
 import type { Connection, NodeRec } from "./world.ts";
-import {
-  learnEd25519Key,
-  ownEd25519Key,
-  peerEd25519Key,
-  sptpsEnabled,
-  sptpsRandom,
-} from "./auth/sptps_keys.ts";
+import { ownEd25519Key, peerEd25519Key, sptpsEnabled, sptpsRandom } from "./auth/sptps_keys.ts";
 import { routeFrame } from "./data.ts";
 import { MAX_FRAME, sendTcpPacket } from "./proto_misc.ts";
 
 /** Record type bits inside a UDP session. */
 export const PKT_COMPRESSED = 1;
+/** The record holds the whole Ethernet frame (switch and hub modes). */
 export const PKT_MAC = 2;
+/** A path MTU probe or its reply. */
 export const PKT_PROBE = 4;
 /** The smallest probe tinc sends or accepts. */
 export const MIN_PROBE_SIZE = 18;
 
 const ETH_HEADER = 14;
-const REQ_KEY_EXT_PUBKEY = RequestCode.REQ_PUBKEY;
-const REQ_KEY_EXT_ANS_PUBKEY = RequestCode.ANS_PUBKEY;
-const REQ_KEY_EXT_START = 15;
-const REQ_KEY_EXT_PACKET = RequestCode.SPTPS_PACKET;
+/** REQ_KEY extension numbers: REQ_PUBKEY, ANS_PUBKEY, REQ_SPTPS_START, SPTPS_PACKET. */
+export const REQ_KEY_EXT_PUBKEY = RequestCode.REQ_PUBKEY;
+/** See REQ_KEY_EXT_PUBKEY. */
+export const REQ_KEY_EXT_ANS_PUBKEY = RequestCode.ANS_PUBKEY;
+/** See REQ_KEY_EXT_PUBKEY. */
+export const REQ_KEY_EXT_START = 15;
+/** See REQ_KEY_EXT_PUBKEY. */
+export const REQ_KEY_EXT_PACKET = RequestCode.SPTPS_PACKET;
 /** A key request (REQ_PUBKEY or REQ_SPTPS_START) or a session restart at most this often (ms). */
-const REQUEST_INTERVAL = 10_000;
+export const REQUEST_INTERVAL = 10_000;
 const PROBE_INTERVAL = 2_000;
 const KEEPALIVE_INTERVAL = 10_000;
 const UDP_TIMEOUT = 30_000;
@@ -87,7 +87,6 @@ const PMTU_SETTLED = 8;
 export const MAX_SPTPS_PACKET = NODE_ID_PREFIX_LENGTH + 4 + 1 + MAX_FRAME + 16;
 
 type ReqKey = Extract<Request, { code: RequestCode.REQ_KEY }>;
-type AnsKey = Extract<Request, { code: RequestCode.ANS_KEY }>;
 
 /** Where the record being opened came from. */
 interface Arrival {
@@ -97,7 +96,7 @@ interface Arrival {
 }
 
 /** Our UDP session with one node. */
-interface PeerSession {
+export interface PeerSession {
   session?: SptpsSession;
   /** At least one handshake finished on this session. */
   valid: boolean;
@@ -137,7 +136,13 @@ interface SptpsState {
 
 const states = new WeakMap<NodeCore, SptpsState>();
 
-function state(core: NodeCore): SptpsState {
+/** The node's SPTPS state, if it ever needed one (nothing is created for 1.0-only engines). */
+export function existingState(core: NodeCore): SptpsState | undefined {
+  return states.get(core);
+}
+
+/** The node's SPTPS state, created on first use. */
+export function state(core: NodeCore): SptpsState {
   let s = states.get(core);
   if (s === undefined) {
     s = {
@@ -155,7 +160,8 @@ function state(core: NodeCore): SptpsState {
   return s;
 }
 
-function peerOf(core: NodeCore, n: NodeRec): PeerSession {
+/** Our session record for `n`, created on first use. */
+export function peerOf(core: NodeCore, n: NodeRec): PeerSession {
   const st = state(core);
   let p = st.peers.get(n.name);
   if (p === undefined) {
@@ -191,7 +197,7 @@ export function idOfNode(core: NodeCore, n: NodeRec): Uint8Array {
 }
 
 /** The node with this ID among those we know. */
-function nodeById(core: NodeCore, id: Uint8Array): NodeRec | undefined {
+export function nodeById(core: NodeCore, id: Uint8Array): NodeRec | undefined {
   const st = state(core);
   const hex = nodeIdHex(id);
   let name = st.names.get(hex);
@@ -233,14 +239,16 @@ function discovering(p: PeerSession): boolean {
   return p.maxmtu - p.minmtu > PMTU_SETTLED;
 }
 
-function udpConfirmed(core: NodeCore, n: NodeRec): boolean {
+/** A probe came back directly from `n` within the last 30 s. */
+export function udpConfirmed(core: NodeCore, n: NodeRec): boolean {
   const p = state(core).peers.get(n.name);
   return p !== undefined && p.valid && p.udpConfirmedAt + UDP_TIMEOUT > core.now && n.udp !== undefined;
 }
 
 // ---- sessions ---------------------------------------------------------------------------------
 
-function newSession(core: NodeCore, n: NodeRec, p: PeerSession, initiator: boolean): boolean {
+/** Starts a fresh datagram session with `n` (false when a key is missing). */
+export function newSession(core: NodeCore, n: NodeRec, p: PeerSession, initiator: boolean): boolean {
   const myKey = ownEd25519Key(core.config);
   const hisKey = peerEd25519Key(core, n.name);
   if (myKey === undefined || hisKey === undefined) return false;
@@ -290,7 +298,8 @@ function takeSlot(core: NodeCore, name: string): number | undefined {
   return undefined;
 }
 
-function sendReqKeyExt(core: NodeCore, to: NodeRec, ext: number, payload?: string): void {
+/** `15 ME TO EXT [PAYLOAD]` toward TO's next hop. */
+export function sendReqKeyExt(core: NodeCore, to: NodeRec, ext: number, payload?: string): void {
   const c = to.nexthop?.conn;
   if (c === undefined) return core.log(LogLevel.requests, "No connection toward node", { node: to.name });
   const req: ReqKey = { code: RequestCode.REQ_KEY, from: core.myself.name, to: to.name, ext };
@@ -299,7 +308,7 @@ function sendReqKeyExt(core: NodeCore, to: NodeRec, ext: number, payload?: strin
 }
 
 /** tinc's send_req_key for an SPTPS node: ask for its public key, or start a session. */
-function requestSession(core: NodeCore, n: NodeRec, p: PeerSession): void {
+export function requestSession(core: NodeCore, n: NodeRec, p: PeerSession): void {
   if (p.lastRequest + REQUEST_INTERVAL > core.now) return;
   p.lastRequest = core.now;
   if (peerEd25519Key(core, n.name) === undefined) {
@@ -311,7 +320,7 @@ function requestSession(core: NodeCore, n: NodeRec, p: PeerSession): void {
 }
 
 /** A session that cannot open what arrives is started afresh, at most every 10 s. */
-function restart(core: NodeCore, n: NodeRec, p: PeerSession): void {
+export function restart(core: NodeCore, n: NodeRec, p: PeerSession): void {
   if (p.lastRestart + REQUEST_INTERVAL > core.now) return;
   p.lastRestart = core.now;
   p.lastRequest = -Infinity;
@@ -366,7 +375,7 @@ function udpRelay(core: NodeCore, to: NodeRec, length: number): NodeRec | undefi
 }
 
 /** Sends a sealed record from `srcId` toward `to`: direct UDP, a UDP relay, or TCP. */
-function forwardRecord(core: NodeCore, to: NodeRec, srcId: Uint8Array, record: Uint8Array): void {
+export function forwardRecord(core: NodeCore, to: NodeRec, srcId: Uint8Array, record: Uint8Array): void {
   const st = state(core);
   const own = srcId === st.myId;
   const tcpOnly = ((core.myself.options | to.options) & OPTION_TCPONLY) !== 0;
@@ -548,7 +557,7 @@ function onProbe(core: NodeCore, n: NodeRec, p: PeerSession, data: Uint8Array, a
 }
 
 /** Opens a datagram record from `n`; false when it was dropped. */
-function openRecord(core: NodeCore, n: NodeRec, record: Uint8Array, arrival: Arrival): boolean {
+export function openRecord(core: NodeCore, n: NodeRec, record: Uint8Array, arrival: Arrival): boolean {
   if (!nodeUsesSptps(core, n)) {
     core.drop("SPTPS record from a node without SPTPS", { from: n.name });
     return false;
@@ -602,146 +611,6 @@ export function sptpsReceiveUdp(core: NodeCore, from: SockAddr, datagram: Uint8A
       core.setUdp(src, { host: from.host, port: from.port });
     }
   }
-  return true;
-}
-
-// ---- meta requests ------------------------------------------------------------------------------
-
-/** REQ_KEY addressed to us from an SPTPS node, or with an extension (tinc's req_key_ext_h). */
-export function sptpsReqKey(core: NodeCore, from: NodeRec, req: ReqKey): Outcome {
-  if (!sptpsEnabled(core.config)) return ignored("REQ_KEY extension without SPTPS");
-  const p = peerOf(core, from);
-  switch (req.ext) {
-    case REQ_KEY_EXT_PUBKEY: {
-      const mine = ownEd25519Key(core.config);
-      if (mine === undefined) return ignored("no Ed25519 key to answer REQ_PUBKEY");
-      sendReqKeyExt(core, from, REQ_KEY_EXT_ANS_PUBKEY, formatPublicKey(mine.publicKey));
-      if (peerEd25519Key(core, from.name) === undefined) sendReqKeyExt(core, from, REQ_KEY_EXT_PUBKEY);
-      return OK;
-    }
-    case REQ_KEY_EXT_ANS_PUBKEY: {
-      if (peerEd25519Key(core, from.name) !== undefined) return ignored("already have the Ed25519 key");
-      const key = parsePublicKey(req.payload ?? "");
-      if (!key.ok) return ignored(`bad ANS_PUBKEY: ${key.reason}`);
-      core.log(LogLevel.requests, "Learned Ed25519 public key", { node: from.name });
-      learnEd25519Key(core, from.name, key.value);
-      p.lastRequest = -Infinity;
-      if (p.session === undefined) requestSession(core, from, p);
-      return OK;
-    }
-    case REQ_KEY_EXT_START: {
-      const record = req.payload === undefined ? undefined : decodeTincBase64(req.payload);
-      if (record === undefined) return ignored("REQ_SPTPS_START without a record");
-      if (peerEd25519Key(core, from.name) === undefined) {
-        if (p.lastRequest + REQUEST_INTERVAL <= core.now) {
-          p.lastRequest = core.now;
-          sendReqKeyExt(core, from, REQ_KEY_EXT_PUBKEY);
-        }
-        return ignored("REQ_SPTPS_START from a node whose key we lack");
-      }
-      // Both sides started at once: the smaller name keeps its own (initiator) session, so that
-      // exactly one handshake survives; tinc itself always yields, which also converges.
-      if (
-        p.session !== undefined && p.initiator && !p.valid && p.lastRequest > core.now - REQUEST_INTERVAL &&
-        core.myself.name < from.name
-      ) {
-        return ignored("REQ_SPTPS_START crossed ours; keeping ours");
-      }
-      if (p.session !== undefined) {
-        core.log(LogLevel.requests, "Restarting SPTPS session", { node: from.name });
-      }
-      if (!newSession(core, from, p, false)) return ignored("cannot start an SPTPS session");
-      // As tinc's waitingforkey: frames meanwhile must not start a rival session of ours.
-      p.lastRequest = core.now;
-      const r = p.session!.receive(record);
-      if (!r.ok) {
-        core.drop(`SPTPS handshake: ${r.error.code}`, { from: from.name });
-        return ignored(`bad REQ_SPTPS_START: ${r.error.message}`);
-      }
-      return OK;
-    }
-    case REQ_KEY_EXT_PACKET: {
-      const record = req.payload === undefined ? undefined : decodeTincBase64(req.payload);
-      if (record === undefined) return ignored("SPTPS_PACKET without a record");
-      openRecord(core, from, record, { direct: false });
-      return OK;
-    }
-    case undefined:
-      return ignored("REQ_KEY without an extension from an SPTPS node");
-    default:
-      return ignored(`unknown REQ_KEY extension ${req.ext}`);
-  }
-}
-
-/** ANS_KEY addressed to us from an SPTPS node: a handshake record of our session with it. */
-export function sptpsAnsKey(core: NodeCore, from: NodeRec, req: AnsKey): Outcome {
-  const p = peerOf(core, from);
-  const record = decodeTincBase64(req.key);
-  if (record === undefined) return ignored("ANS_KEY with a bad record");
-  if (p.session === undefined) {
-    core.drop("SPTPS handshake record without a session", { from: from.name });
-    restart(core, from, p);
-    return ignored("ANS_KEY without an SPTPS session");
-  }
-  if (req.compression < 0 || req.compression > 12) {
-    return ignored(`bogus compression level ${req.compression}`);
-  }
-  p.outCompression = req.compression;
-  const r = p.session.receive(record);
-  if (!r.ok) {
-    core.drop(`SPTPS handshake: ${r.error.code}`, { from: from.name });
-    restart(core, from, p);
-    return ignored(`bad SPTPS handshake record: ${r.error.message}`);
-  }
-  if (p.valid && req.address !== undefined && req.port !== undefined && /^[0-9]{1,5}$/.test(req.port)) {
-    const port = Number(req.port);
-    // The address a relay saw `from` at (NAT discovery) replaces ours while UDP is unconfirmed.
-    if (port <= 65535 && !udpConfirmed(core, from)) core.setUdp(from, { host: req.address, port });
-  }
-  return OK;
-}
-
-/** UDP_INFO for us: where a relay saw `from`'s UDP packets; used while our UDP to it is unconfirmed. */
-export function sptpsUdpInfo(core: NodeCore, from: NodeRec, host: string, port: string): Outcome {
-  if (!/^[0-9]{1,5}$/.test(port) || Number(port) > 65535) return ignored(`bad UDP_INFO port ${port}`);
-  if (udpConfirmed(core, from)) return ignored("UDP to the node already works");
-  core.setUdp(from, { host, port: Number(port) });
-  return OK;
-}
-
-/** `21 LEN`: the next LEN bytes, outside the meta SPTPS stream, are an addressed record. */
-export function sptpsPacketAnnounced(core: NodeCore, c: Connection, length: number): Outcome {
-  if (!sptpsEnabled(core.config) || c.peerMinor < 2) {
-    return refused("SPTPS_PACKET on a connection without SPTPS");
-  }
-  if (length > MAX_SPTPS_PACKET) return refused(`SPTPS_PACKET length ${length} too long`);
-  if (length === 0) return OK;
-  c.framer.expectRaw(length);
-  state(core).rawPending.add(c);
-  return OK;
-}
-
-/** Raw bytes cut by the framer: true when they were an SPTPS_PACKET payload (and handled). */
-export function sptpsTakeRaw(core: NodeCore, c: Connection, bytes: Uint8Array): boolean {
-  const st = states.get(core);
-  if (st === undefined || !st.rawPending.has(c)) return false;
-  st.rawPending.delete(c);
-  const parts = parseUdpPacket(bytes);
-  const src = parts === undefined ? undefined : nodeById(core, parts.srcId);
-  if (parts === undefined || src === undefined) {
-    core.drop("SPTPS_PACKET from an unknown node", { peer: c.name });
-    return true;
-  }
-  if (nodeIdHex(parts.dstId) === nodeIdHex(st.myId)) {
-    openRecord(core, src, parts.record, { direct: false });
-    return true;
-  }
-  const to = nodeById(core, parts.dstId);
-  if (to === undefined || !to.reachable) {
-    core.drop("SPTPS_PACKET for an unknown node", { peer: c.name });
-    return true;
-  }
-  forwardRecord(core, to, idOfNode(core, src), parts.record.slice());
   return true;
 }
 
