@@ -243,12 +243,32 @@ describe("SPTPS: t1 – t2 – d3 – t4 with tincd 1.0.36 as d3", () => {
     expect(counts.d3!.off).toBe(counts.d3!.all);
   }, 60_000);
 
+  /**
+   * Frames go over TCP until UDP probes confirm the direct path (or a relay's): waits, bounded,
+   * until pings of 1000 bytes from `from` to `to` leave `from` as UDP only.
+   */
+  async function untilPingsGoAsUdp(from: MeshNode, to: MeshNode): Promise<number> {
+    return await lab.waitFor(
+      `${from.lab.name} -> ${to.lab.name} over UDP`,
+      () => {
+        installPortCounters(lab, from.lab);
+        lab.exec(from.lab.ns, ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-s", "1000", overlay4(to.index)]);
+        const c = readPortCounters(lab, from.lab);
+        return c.udpBytes >= 3 * 1000 && c.tcpBytes < 1000;
+      },
+      60_000,
+      500,
+    );
+  }
+
   test("100 MB t1 -> t4 over SPTPS (keys through d3): same SHA-256, >= 90% UDP", async () => {
     const t = Date.now();
     const from = byName("t1");
     const to = byName("t4");
-    installPortCounters(lab, from.lab);
     try {
+      const settled = await untilPingsGoAsUdp(from, to);
+      console.log(`t1 -> t4 pings cross as UDP ${settled} ms after the previous test`);
+      installPortCounters(lab, from.lab);
       const r = await streamTransfer(lab, from.lab, to.lab, overlay4(to.index), { bytes: BYTES });
       const c = readPortCounters(lab, from.lab);
       const share = c.udpBytes / Math.max(1, c.udpBytes + c.tcpBytes);
@@ -306,7 +326,9 @@ table inet tinctblock {
         60_000,
         300,
       );
-      await Bun.sleep(3000);
+      // Through the relay, t1's frames for t4 still leave as UDP (to t2).
+      const settled = await untilPingsGoAsUdp(t1, t4);
+      console.log(`blocked: t1 -> t4 pings cross as UDP ${settled} ms after t1's restart`);
       const relayed = await relayedThroughT2(RELAY_BYTES);
       console.log(
         `blocked: t1 -> t4 ${relayed.mbit.toFixed(0)} Mbit/s, t2 sent ${
