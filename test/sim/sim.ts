@@ -478,7 +478,9 @@ export class Simulator {
 
   enqueueMeta(ep: Endpoint, bytes: Uint8Array): void {
     if (ep.closed || ep.finPending) return;
-    ep.pending.push(bytes.slice());
+    // No copy here: flush() copies every burst into one new array anyway, and an engine must not
+    // touch bytes it handed over (a copy would hide that bug instead of exposing it).
+    ep.pending.push(bytes);
     this.scheduleFlush(ep);
   }
 

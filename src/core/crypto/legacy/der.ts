@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { bytesToBigInt } from "./bytes.ts";
+import { bytesToBigInt, concatBytes } from "./bytes.ts";
 import { err, ok, type Result } from "./result.ts";
 
 /** DER tags used by RSA key files. */
@@ -102,15 +102,7 @@ export function derEncode(tag: number, contents: Uint8Array): Uint8Array {
 
 /** Encodes a SEQUENCE of already-encoded elements. */
 export function derSequence(children: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const c of children) total += c.length;
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const c of children) {
-    body.set(c, at);
-    at += c.length;
-  }
-  return derEncode(DerTag.SEQUENCE, body);
+  return derEncode(DerTag.SEQUENCE, concatBytes(...children));
 }
 
 /** Encodes a non-negative bigint as a minimal DER INTEGER (a 0x00 prefix keeps it positive). */
