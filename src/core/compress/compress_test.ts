@@ -32,7 +32,9 @@ export const compressible: fc.Arbitrary<Uint8Array> = fc.oneof(
       out.set(p, o);
       o += p.length;
     }
-    return out;
+    // At most 1600 bytes like the other branches: callers size their buffers for a frame (1700),
+    // and 30 parts of up to 300 bytes reached 1701 now and then (seed 182898481).
+    return out.subarray(0, 1600);
   }),
 );
 
