@@ -189,6 +189,60 @@ export interface ReachabilityDiff {
 
 const UNREACHABLE = -1;
 
+/** What {@link MeshGraph.forEachRoute} reports for each node (fields as in {@link NodeRoute}). */
+export type RouteVisitor = (
+  index: number,
+  name: string,
+  reachable: boolean,
+  nexthop: string | null,
+  via: string | null,
+  distance: number,
+  indirect: boolean,
+  prevedge: MeshEdge | null,
+  options: number,
+) => void;
+
+/** The search's per-node arrays, indexed by position in name order. */
+class SearchScratch {
+  readonly capacity: number;
+  readonly visited: Uint8Array;
+  readonly indirect: Uint8Array;
+  readonly distance: Int32Array;
+  readonly weighted: Float64Array;
+  readonly nexthop: Int32Array;
+  readonly via: Int32Array;
+  readonly options: Float64Array;
+  readonly prevedge: (EdgeRecord | null)[];
+  readonly firstEdge: (EdgeRecord | null)[];
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.visited = new Uint8Array(capacity);
+    this.indirect = new Uint8Array(capacity);
+    this.distance = new Int32Array(capacity);
+    this.weighted = new Float64Array(capacity);
+    this.nexthop = new Int32Array(capacity);
+    this.via = new Int32Array(capacity);
+    this.options = new Float64Array(capacity);
+    this.prevedge = new Array<EdgeRecord | null>(capacity).fill(null);
+    this.firstEdge = new Array<EdgeRecord | null>(capacity).fill(null);
+  }
+
+  /** Every node unvisited, as at the start of a search over `count` nodes. */
+  reset(count: number): void {
+    this.visited.fill(0, 0, count);
+    this.indirect.fill(1, 0, count);
+    this.distance.fill(UNREACHABLE, 0, count);
+    this.weighted.fill(0, 0, count);
+    this.nexthop.fill(UNREACHABLE, 0, count);
+    this.via.fill(UNREACHABLE, 0, count);
+    this.options.fill(0, 0, count);
+    // Beyond `count` too: no edge record stays reachable from here once its node is gone.
+    this.prevedge.fill(null);
+    this.firstEdge.fill(null);
+  }
+}
+
 class RouteTableImpl implements RouteTable {
   readonly myself: string;
   readonly routes: readonly NodeRoute[];
@@ -421,26 +475,113 @@ export class MeshGraph {
    * it stops after 64·(nodes + edges) queue entries and sets `truncated`.
    */
   computeRoutes(choices: RouteOptions = {}): RouteTable {
-    const weightTieBreak = choices.weightTieBreak ?? true;
     const names = this.nodes();
     const count = names.length;
-    const records: NodeRecord[] = new Array(count);
+    const truncated = this.search(choices.weightTieBreak ?? true);
+    const { visited, indirect, distance, weighted, nexthop, via, options, prevedge, firstEdge } = this
+      .scratch;
+    const routes: NodeRoute[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const reachable = visited[i] === 1;
+      const hop = nexthop[i]!;
+      const v = via[i]!;
+      routes[i] = {
+        name: names[i]!,
+        reachable,
+        nexthop: reachable && hop >= 0 ? names[hop]! : null,
+        via: reachable && v >= 0 ? names[v]! : null,
+        indirect: reachable ? indirect[i] === 1 : false,
+        distance: reachable ? distance[i]! : UNREACHABLE,
+        weightedDistance: reachable ? weighted[i]! : 0,
+        prevedge: reachable ? prevedge[i]! : null,
+        firstEdge: reachable ? firstEdge[i]! : null,
+        options: reachable ? options[i]! : 0,
+      };
+    }
+    const reachable = visited.slice(0, count);
+    const mst = (choices.broadcastTree ?? true) ? this.spanningTree(reachable) : [];
+    return new RouteTableImpl(this.myself, routes, mst, truncated, this.version, reachable);
+  }
+
+  /**
+   * The same search as {@link computeRoutes} (without the broadcast tree), reported node by node
+   * in name order instead of as a snapshot: nothing is allocated per node, for an engine that
+   * recomputes routes after every batch of changes in a large mesh. Arguments passed to `visit`
+   * are only valid during the call. {@link broadcastTree} without a table then uses this search.
+   * @returns true if the search hit its safety bound
+   */
+  forEachRoute(visit: RouteVisitor, choices: Pick<RouteOptions, "weightTieBreak"> = {}): boolean {
+    const names = this.nodes();
+    const truncated = this.search(choices.weightTieBreak ?? true);
+    const { visited, indirect, distance, nexthop, via, options, prevedge } = this.scratch;
+    for (let i = 0; i < names.length; i++) {
+      if (visited[i] === 1) {
+        visit(
+          i,
+          names[i]!,
+          true,
+          names[nexthop[i]!] ?? null,
+          names[via[i]!] ?? null,
+          distance[i]!,
+          indirect[i] === 1,
+          prevedge[i] ?? null,
+          options[i]!,
+        );
+      } else visit(i, names[i]!, false, null, null, UNREACHABLE, false, null, 0);
+    }
+    return truncated;
+  }
+
+  /**
+   * The broadcast tree over the current edges, among the nodes `table` found reachable (nodes it
+   * does not know count as unreachable); without a table, among the nodes the last search found
+   * reachable (searching again if the graph changed since). Right after {@link computeRoutes}
+   * with `broadcastTree: false`, or after {@link forEachRoute}, this is the tree computeRoutes
+   * would have returned.
+   */
+  broadcastTree(table?: RouteTable): MstEdge[] {
+    if (table === undefined) {
+      if (this.searchedVersion !== this.version) this.search(true);
+      return this.spanningTree(this.scratch.visited.subarray(0, this.nodes().length));
+    }
+    if (table instanceof RouteTableImpl && table.version === this.version) {
+      return this.spanningTree(table.reachable);
+    }
+    // The graph changed since: re-index the reachability by the current node order.
+    const names = this.nodes();
+    const reachable = new Uint8Array(names.length);
+    for (let i = 0; i < names.length; i++) {
+      this.nodeByName.get(names[i]!)!.index = i;
+      if (table.route(names[i]!)?.reachable === true) reachable[i] = 1;
+    }
+    return this.spanningTree(reachable);
+  }
+
+  /** Per-node arrays of the last search, reused from run to run (grown when nodes are added). */
+  private scratch = new SearchScratch(0);
+  private searchRecords: NodeRecord[] = [];
+  private searchQueue: number[] = [];
+  /** The graph version the scratch arrays describe (-1: none). */
+  private searchedVersion = -1;
+
+  /** The breadth-first search behind computeRoutes/forEachRoute, into `scratch`. */
+  private search(weightTieBreak: boolean): boolean {
+    const names = this.nodes();
+    const count = names.length;
+    if (this.scratch.capacity < count) {
+      this.scratch = new SearchScratch(Math.max(count, 2 * this.scratch.capacity));
+    }
+    const sc = this.scratch;
+    sc.reset(count);
+    const records = this.searchRecords;
+    records.length = count;
     for (let i = 0; i < count; i++) {
       const rec = this.nodeByName.get(names[i]!)!;
       rec.index = i;
       records[i] = rec;
     }
     const me = this.nodeByName.get(this.myself)!.index;
-
-    const visited = new Uint8Array(count);
-    const indirect = new Uint8Array(count).fill(1);
-    const distance = new Int32Array(count).fill(UNREACHABLE);
-    const weighted = new Float64Array(count);
-    const nexthop = new Int32Array(count).fill(UNREACHABLE);
-    const via = new Int32Array(count).fill(UNREACHABLE);
-    const options = new Float64Array(count);
-    const prevedge: (EdgeRecord | null)[] = new Array(count).fill(null);
-    const firstEdge: (EdgeRecord | null)[] = new Array(count).fill(null);
+    const { visited, indirect, distance, weighted, nexthop, via, options, prevedge, firstEdge } = sc;
 
     visited[me] = 1;
     indirect[me] = 0;
@@ -448,7 +589,9 @@ export class MeshGraph {
     nexthop[me] = me;
     via[me] = me;
 
-    const queue: number[] = [me];
+    const queue = this.searchQueue;
+    queue.length = 0;
+    queue.push(me);
     const maxPops = 64 * (count + this.edgeTotal) + 64;
     let truncated = false;
     for (let head = 0; head < queue.length; head++) {
@@ -486,46 +629,11 @@ export class MeshGraph {
         queue.push(x);
       }
     }
-
-    const routes: NodeRoute[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const reachable = visited[i] === 1;
-      const hop = nexthop[i]!;
-      const v = via[i]!;
-      routes[i] = {
-        name: names[i]!,
-        reachable,
-        nexthop: reachable && hop >= 0 ? names[hop]! : null,
-        via: reachable && v >= 0 ? names[v]! : null,
-        indirect: reachable ? indirect[i] === 1 : false,
-        distance: reachable ? distance[i]! : UNREACHABLE,
-        weightedDistance: reachable ? weighted[i]! : 0,
-        prevedge: reachable ? prevedge[i]! : null,
-        firstEdge: reachable ? firstEdge[i]! : null,
-        options: reachable ? options[i]! : 0,
-      };
-    }
-    const mst = (choices.broadcastTree ?? true) ? this.spanningTree(visited) : [];
-    return new RouteTableImpl(this.myself, routes, mst, truncated, this.version, visited);
-  }
-
-  /**
-   * The broadcast tree over the current edges, among the nodes `table` found reachable (nodes it
-   * does not know count as unreachable). Right after {@link computeRoutes} with
-   * `broadcastTree: false` this is the tree that call would have returned.
-   */
-  broadcastTree(table: RouteTable): MstEdge[] {
-    if (table instanceof RouteTableImpl && table.version === this.version) {
-      return this.spanningTree(table.reachable);
-    }
-    // The graph changed since: re-index the reachability by the current node order.
-    const names = this.nodes();
-    const reachable = new Uint8Array(names.length);
-    for (let i = 0; i < names.length; i++) {
-      this.nodeByName.get(names[i]!)!.index = i;
-      if (table.route(names[i]!)?.reachable === true) reachable[i] = 1;
-    }
-    return this.spanningTree(reachable);
+    queue.length = 0;
+    // Records must not outlive their nodes through this cache.
+    records.length = 0;
+    this.searchedVersion = this.version;
+    return truncated;
   }
 
   /**

@@ -343,6 +343,37 @@ describe("computeRoutes against plain BFS and Kruskal oracles", () => {
     );
   });
 
+  test("forEachRoute reports what computeRoutes does; broadcastTree() then gives its tree", () => {
+    fc.assert(
+      fc.property(meshArb(20), fc.boolean(), (mesh, weightTieBreak) => {
+        const g = buildGraph(mesh);
+        const full = g.computeRoutes({ weightTieBreak });
+        const seen: string[] = [];
+        const truncated = g.forEachRoute(
+          (i, name, reachable, nexthop, via, distance, indirect, prevedge, opts) => {
+            const r = full.routes[i]!;
+            expect([name, reachable, nexthop, via, distance, indirect, prevedge, opts]).toEqual([
+              r.name,
+              r.reachable,
+              r.nexthop,
+              r.via,
+              r.distance,
+              r.indirect,
+              r.prevedge,
+              r.options,
+            ]);
+            seen.push(name);
+          },
+          { weightTieBreak },
+        );
+        expect(truncated).toBe(full.truncated);
+        expect(seen).toEqual(full.routes.map((r) => r.name));
+        expect(g.broadcastTree()).toEqual([...g.computeRoutes().mst]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test("incremental changes (add, update, delete, purge) give the same result as a fresh build", () => {
     fc.assert(
       fc.property(

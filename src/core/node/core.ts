@@ -20,7 +20,7 @@ import {
 import { LogLevel } from "./effects.ts";
 import { encodeLine } from "../meta/framing.ts";
 import { DedupCache } from "../meta/dedup.ts";
-import { type MeshEdge, MeshGraph, type RouteTable } from "../graph/graph.ts";
+import { type MeshEdge, MeshGraph } from "../graph/graph.ts";
 import { SubnetIndex } from "./lookup.ts";
 import { defaultRouteOptions, type RouteNode, type RouteOptions, Router } from "../route/router.ts";
 import {
@@ -33,7 +33,8 @@ import {
   type SubnetRec,
 } from "./world.ts";
 import { formatRequestLine } from "./wire.ts";
-import { pmtuReset } from "./auth/legacy_pmtu.ts";
+import { PMTU_MAX, pmtuReset, pmtuRouteMtu } from "./auth/legacy_pmtu.ts";
+import { nodeUsesSptps, sptpsRouteMtu } from "./sptps_data.ts";
 
 /** Counters per request code: handled, ignored (logged and dropped), refused (connection closed). */
 export interface RequestStats {
@@ -68,8 +69,6 @@ export class NodeCore {
    * step by addEdge/delEdge/purge; flushGraph() takes routes and the broadcast tree from it.
    */
   readonly graphModel: MeshGraph;
-  /** The last route computation (null before the first). */
-  private routeTable: RouteTable | null = null;
   /** Node records by position in the last route table (names in order rarely change); cleared
    * when purge() deletes nodes, so a record found here is always the live one. */
   private recordAt: Array<NodeRec | undefined> = [];
@@ -120,10 +119,14 @@ export class NodeCore {
     return {
       reachable: n.reachable,
       via: via?.name ?? name,
-      // tinc's n->mtu is 1518 until PMTU discovery settles and minmtu afterwards, and then the
-      // router fragments (or answers ICMP too-big). Not wired yet: the PMTU gate in sendUdp
-      // sends frames above minmtu over TCP instead (auth/legacy_pmtu.ts keeps the settled mtu).
-      mtu: 1518,
+      // tinc's n->mtu: 1518 until PMTU discovery settles (the data gate sends frames above
+      // minmtu over TCP meanwhile), minmtu afterwards, so the router fragments or answers ICMP
+      // too-big for frames that would not fit the path.
+      mtu: n === this.myself
+        ? PMTU_MAX
+        : nodeUsesSptps(this, n)
+        ? sptpsRouteMtu(this, n)
+        : pmtuRouteMtu(this, n),
       clampMss: (n.options & OPTION_CLAMP_MSS) !== 0,
     };
   }
@@ -323,42 +326,41 @@ export class NodeCore {
   flushGraph(): void {
     if (!this.graphDirty) return;
     this.graphDirty = false;
-    // The broadcast tree is only needed when something is broadcast (mstConnections).
-    const table = this.graphModel.computeRoutes({ broadcastTree: false });
-    this.routeTable = table;
+    // Routes node by node without a snapshot (nothing allocated per node); the broadcast tree
+    // is only needed when something is broadcast (mstConnections).
     this.mstDirty = true;
     const changed: NodeRec[] = [];
+    const recordAt = this.recordAt;
+    let graphNodes = 0;
     // Routes come in name order, so `changed` is in name order too (tinc walks its node tree).
     // Most routes stay the same from one run to the next: names are compared before any lookup.
-    const routes = table.routes;
-    const recordAt = this.recordAt;
-    recordAt.length = routes.length;
-    for (let i = 0; i < routes.length; i++) {
-      const r = routes[i]!;
+    this.graphModel.forEachRoute((i, name, reachable, nexthop, via, distance, indirect, prevedge) => {
+      graphNodes++;
       let n = recordAt[i];
-      if (n === undefined || n.name !== r.name) {
-        n = this.nodes.get(r.name);
+      if (n === undefined || n.name !== name) {
+        n = this.nodes.get(name);
         recordAt[i] = n;
       }
-      if (n === undefined || n === this.myself) continue;
-      if (r.reachable) {
-        if (n.nexthop?.name !== r.nexthop) n.nexthop = this.nodes.get(r.nexthop!) ?? n;
-        if (n.via?.name !== r.via) n.via = this.nodes.get(r.via!) ?? n;
-        n.distance = r.distance;
-        n.indirect = r.indirect;
-        const prev = r.prevedge === null ? undefined : this.engineEdge(n.prevedge, r.prevedge);
+      if (n === undefined || n === this.myself) return;
+      if (reachable) {
+        if (n.nexthop?.name !== nexthop) n.nexthop = this.nodes.get(nexthop!) ?? n;
+        if (n.via?.name !== via) n.via = this.nodes.get(via!) ?? n;
+        n.distance = distance;
+        n.indirect = indirect;
+        const prev = prevedge === null ? undefined : this.engineEdge(n.prevedge, prevedge);
         if (prev !== undefined) {
           n.prevedge = prev;
           n.options = prev.options;
           if (n.udp === undefined) this.learnUdpFromEdge(n, prev);
         }
       }
-      if (r.reachable !== n.reachable) changed.push(n);
-    }
+      if (reachable !== n.reachable) changed.push(n);
+    });
+    recordAt.length = graphNodes;
     // Engine nodes without any edge are not in the graph module: they are unreachable.
-    if (this.nodes.size !== table.routes.length) {
+    if (this.nodes.size !== graphNodes) {
       for (const n of this.nodes.values()) {
-        if (n.reachable && n !== this.myself && table.route(n.name) === undefined) changed.push(n);
+        if (n.reachable && n !== this.myself && !this.graphModel.hasNode(n.name)) changed.push(n);
       }
       changed.sort((a, b) => byName(a.name, b.name));
     }
@@ -462,8 +464,7 @@ export class NodeCore {
       this.mstDirty = false;
       for (const c of this.conns.values()) c.mst = false;
       this.mstConns = new Set();
-      const table = this.routeTable;
-      for (const pair of table === null ? [] : this.graphModel.broadcastTree(table)) {
+      for (const pair of this.graphModel.broadcastTree()) {
         const e = this.nodes.get(pair.from)?.edges.get(pair.to);
         for (const half of [e, e?.reverse]) {
           const conn = half?.conn;
