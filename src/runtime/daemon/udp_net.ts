@@ -11,7 +11,8 @@
  */
 import type { udp } from "bun";
 import type { SockAddr } from "../../core/node/effects.ts";
-import { unmapAddress } from "../udp.ts";
+import { setUdpBuffers, unmapAddress } from "../udp.ts";
+import { findSocketFd } from "../socket_fd.ts";
 
 type UdpSocket = udp.Socket<"uint8array">;
 
@@ -76,6 +77,7 @@ export class UdpNet {
           binaryType: "uint8array",
           socket: handler,
         });
+        setUdpBuffers(findSocketFd(isV6(spec.host) ? "udp6" : "udp", s.port));
         if (isV6(spec.host)) {
           if (net.v6.length === 0 && spec.host === "::") net.v6Wildcard = true;
           net.v6.push(s);
