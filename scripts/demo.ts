@@ -1,11 +1,12 @@
 // A three-node tinct mesh in network namespaces (root only):
 //   bun scripts/demo.ts [--no-build]
 // Builds the linux-x64 executable (unless --no-build), starts nodes a, b and c (b dials a, c
-// dials b; --bypass-security, Cipher/Digest none), shows every node pinging every other over
+// dials b; authenticated with keys from `tinct generate-keys`, so the nodes speak tinc 1.1's SPTPS to
+// each other), shows every node pinging every other over
 // IPv4 and IPv6, measures TCP throughput from a to c through the tunnel, and removes the
 // namespaces and processes again, also on Ctrl-C.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab, type LabNode } from "../test/netns/lib/lab.ts";
@@ -22,7 +23,7 @@ function overlay6(i: number): string {
   return `fd00:251::${i}`;
 }
 
-/** tinc.conf, hosts/* (every node's host file) and tinc-up; no keys: bypass-security needs none. */
+/** tinc.conf, tinc-up, RSA and Ed25519 keys (tinct generate-keys), and every node's host file everywhere. */
 function writeConfigs(base: string, nodes: LabNode[]): Map<string, string> {
   const dirs = new Map<string, string>();
   nodes.forEach((n, i) => {
@@ -39,19 +40,22 @@ function writeConfigs(base: string, nodes: LabNode[]): Map<string, string> {
     ];
     writeFileSync(join(dir, "tinc-up"), up.join("\n") + "\n");
     chmodSync(join(dir, "tinc-up"), 0o755);
+    const host = [`Address = ${n.ip4}`, `Subnet = ${overlay4(i + 1)}/32`, `Subnet = ${overlay6(i + 1)}/128`];
+    writeFileSync(join(dir, "hosts", n.name), host.join("\n") + "\n");
+    const keys = spawnSync(exe, ["-c", dir, "generate-keys", "2048"], {
+      encoding: "utf8",
+      input: "",
+      timeout: 120_000,
+    });
+    if (keys.status !== 0) throw new Error(`tinct generate-keys failed: ${keys.stderr}`);
     dirs.set(n.name, dir);
   });
-  nodes.forEach((n, i) => {
-    const host = [
-      `Address = ${n.ip4}`,
-      `Subnet = ${overlay4(i + 1)}/32`,
-      `Subnet = ${overlay6(i + 1)}/128`,
-      "Cipher = none",
-      "Digest = none",
-      "MACLength = 0",
-    ].join("\n") + "\n";
-    for (const dir of dirs.values()) writeFileSync(join(dir, "hosts", n.name), host);
-  });
+  const hostFiles = nodes.map((n) =>
+    [n.name, readFileSync(join(dirs.get(n.name)!, "hosts", n.name), "utf8")] as const
+  );
+  for (const dir of dirs.values()) {
+    for (const [name, text] of hostFiles) writeFileSync(join(dir, "hosts", name), text);
+  }
   return dirs;
 }
 
@@ -88,7 +92,6 @@ async function main(): Promise<number> {
         dirs.get(n.name)!,
         "-D",
         "-d1",
-        "--bypass-security",
         `--pidfile=${join(work, `${n.name}.pid`)}`,
       ], {
         logTo: (s) => (log += s),
@@ -99,6 +102,11 @@ async function main(): Promise<number> {
     const t0 = Date.now();
     await lab.waitFor("a reaches c", () => lab.ping(nodes[0]!.ns, overlay4(3), 1, 1), 30_000, 200);
     console.log(`mesh converged: a reaches c ${Date.now() - t0} ms after c started\n`);
+    const dump = spawnSync(exe, ["--pidfile", join(work, "a.pid"), "dump", "nodes"], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    console.log(`tinct dump nodes (on a):\n${dump.stdout || dump.stderr}`);
     for (const [i, from] of nodes.entries()) {
       for (const [j, to] of nodes.entries()) {
         if (i === j) continue;
