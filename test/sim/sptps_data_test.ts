@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { nodeIdOf } from "../../src/core/sptps/node_id.ts";
 import { activeLink, frameTo, inject } from "./legacy_net.ts";
 import { tagOf } from "./frames.ts";
+import { fragNeededMtu, ipv4Sized, reassembleIpv4 } from "./pmtu_frames.ts";
 import { sptpsNet } from "./sptps_net.ts";
 import type { Simulator } from "./sim.ts";
 import { createCompressor } from "../../src/core/compress/codecs.ts";
@@ -198,7 +199,7 @@ describe("SPTPS UDP sessions between two 1.1 nodes", () => {
     expect(Object.keys(sim.nodes.get("carol")!.engine.dropCounts())).toEqual([]);
   });
 
-  test("path MTU: probes find the largest datagram that passes; bigger frames take TCP", () => {
+  test("path MTU: probes find the largest datagram that passes; the router fragments or refuses above it", () => {
     const sim = sptpsNet([{ name: "carol", index: 3, connectTo: ["dave"] }, { name: "dave", index: 4 }], {
       sim: { logLevel: 5 },
       config: { debugLevel: 5 },
@@ -214,7 +215,7 @@ describe("SPTPS UDP sessions between two 1.1 nodes", () => {
     for (let i = 0; i < 200; i++) {
       big.push(2000 + i);
       small.push(3000 + i);
-      inject(sim, sim.nodes.get("carol")!, frameTo(4, 2000 + i, 1000));
+      inject(sim, sim.nodes.get("carol")!, ipv4Sized(4, 2000 + i, 1000, false));
       inject(sim, sim.nodes.get("carol")!, frameTo(4, 3000 + i, 200));
       sim.runUntil(sim.now + 100);
     }
@@ -228,8 +229,30 @@ describe("SPTPS UDP sessions between two 1.1 nodes", () => {
     // 600-byte datagrams: 600 - 12 (IDs) - 21 (seqno, type, tag) = 567 bytes of probe data.
     expect(mtu).toBeGreaterThan(567 - 8);
     expect(mtu).toBeLessThanOrEqual(567);
-    // The small frames kept using UDP (186-byte IP packets), the big ones never did.
-    expect(udp.filter((d) => d.from === "carol" && d.bytes.length === 12 + 4 + 1 + 186 + 16).length)
+    // The small frames kept using UDP (186-byte IP packets).
+    const datagram = (frameLength: number) => 12 + 4 + 1 + frameLength - 14 + 16;
+    expect(udp.filter((d) => d.from === "carol" && d.bytes.length === datagram(200)).length)
       .toBeGreaterThan(150);
+
+    // Settled: the path MTU is the node's, and the router acts on it (spec 1.0 §7) with its
+    // 590-byte floor: a DF frame above that is refused with ICMP carrying 590 − 14...
+    const carolTun = sim.nodes.get("carol")!.tun;
+    expect(carolTun).toEqual([]);
+    inject(sim, sim.nodes.get("carol")!, ipv4Sized(4, 4000, 1000, true));
+    sim.runUntil(sim.now + 100);
+    expect(carolTun.map(fragNeededMtu)).toEqual([590 - 14]);
+    expect(tagsAt(sim, "dave")).not.toContain(4000);
+    // ...and a DF-clear one is cut at the path MTU into fragments that all go over UDP.
+    const before = sim.nodes.get("dave")!.tun.length;
+    const sentBefore = udp.length;
+    const whole = ipv4Sized(4, 4001, 1000, false);
+    inject(sim, sim.nodes.get("carol")!, whole);
+    sim.runUntil(sim.now + 100);
+    const fragments = sim.nodes.get("dave")!.tun.slice(before);
+    expect(fragments.length).toBe(2);
+    for (const f of fragments) expect(f.length).toBeLessThanOrEqual(mtu);
+    expect(reassembleIpv4(fragments)).toEqual(whole.subarray(34));
+    const sizes = udp.slice(sentBefore).filter((d) => d.from === "carol").map((d) => d.bytes.length);
+    for (const f of fragments) expect(sizes).toContain(datagram(f.length));
   });
 });

@@ -675,6 +675,17 @@ export function sptpsMinmtu(core: NodeCore, n: NodeRec): number {
   return p !== undefined && udpConfirmed(core, n) ? p.minmtu : 0;
 }
 
+/**
+ * The MTU the router checks frames via an SPTPS node against (tinc's `n->mtu`): PMTU_MAX while
+ * UDP is unconfirmed or discovery runs (the data gate sends longer frames over TCP meanwhile),
+ * the settled minmtu afterwards.
+ */
+export function sptpsRouteMtu(core: NodeCore, n: NodeRec): number {
+  const p = states.get(core)?.peers.get(n.name);
+  if (p === undefined || p.minmtu <= 0 || discovering(p) || !udpConfirmed(core, n)) return PMTU_MAX;
+  return p.minmtu;
+}
+
 /** For tests and dumps: the state of our UDP session with `name`. */
 export function sptpsSessionInfo(
   core: NodeCore,

@@ -68,6 +68,14 @@ export function pmtuState(core: NodeCore, n: NodeRec): PmtuState {
   return s;
 }
 
+/**
+ * The MTU the router checks frames via `n` against (tinc's `n->mtu`): PMTU_MAX until discovery
+ * settles, then the settled minmtu. Reading it creates no state.
+ */
+export function pmtuRouteMtu(core: NodeCore, n: NodeRec): number {
+  return trackers.get(core)?.states.get(n)?.mtu ?? PMTU_MAX;
+}
+
 /** Whether probing is wanted toward `n`: the link's options carry PMTU_DISCOVERY. */
 export function pmtuWanted(n: NodeRec): boolean {
   return (n.options & OPTION_PMTU_DISCOVERY) !== 0;

@@ -4,7 +4,16 @@ import { NodeCore } from "../core.ts";
 import { TINC_PACKET_DEFAULTS, withDefaults } from "../config.ts";
 import type { Effects, RandomSource } from "../effects.ts";
 import type { NodeRec } from "../world.ts";
-import { PMTU_MAX, pmtuNextDeadline, pmtuReply, pmtuStart, pmtuState, pmtuTick } from "./legacy_pmtu.ts";
+import {
+  PMTU_MAX,
+  pmtuNextDeadline,
+  pmtuReply,
+  pmtuReset,
+  pmtuRouteMtu,
+  pmtuStart,
+  pmtuState,
+  pmtuTick,
+} from "./legacy_pmtu.ts";
 
 class Xorshift implements RandomSource {
   constructor(private x: number) {}
@@ -101,6 +110,29 @@ describe("PMTU discovery", () => {
     expect(sent[0]).toBe(mtu + 8);
     expect(pmtuState(core, peer).probes).toBe(31);
     expect(pmtuState(core, peer).mtu).toBeGreaterThan(mtu + 8);
+  });
+
+  test("the router's node MTU: 1518 until settled, then minmtu, kept while re-probing, 1518 after a reset", () => {
+    const { core, peer } = setup(7);
+    const sent: number[] = [];
+    expect(pmtuRouteMtu(core, peer)).toBe(PMTU_MAX);
+    run(core, peer, 5_000, 1400, sent);
+    expect(peer.minmtu).toBeGreaterThan(0);
+    expect(pmtuRouteMtu(core, peer)).toBe(PMTU_MAX);
+    run(core, peer, 31_000, 1400, sent);
+    const settled = pmtuRouteMtu(core, peer);
+    expect(settled).toBe(peer.minmtu);
+    expect(settled).toBeLessThanOrEqual(1400);
+    expect(settled).toBeGreaterThan(1400 - 64);
+    // The path grows: discovery resumes, the old MTU holds until it settles higher.
+    run(core, peer, core.now + 60_000 + 2_000, 1518, sent);
+    expect(pmtuState(core, peer).probes).toBeLessThan(30);
+    expect(pmtuRouteMtu(core, peer)).toBe(settled);
+    run(core, peer, core.now + 30_000, 1518, sent);
+    expect(pmtuRouteMtu(core, peer)).toBeGreaterThan(settled);
+    pmtuReset(core, peer);
+    expect(pmtuRouteMtu(core, peer)).toBe(PMTU_MAX);
+    expect(peer.minmtu).toBe(0);
   });
 
   test("no replies: 9 bursts of 3 at 1 s, then one burst per PingInterval + PingTimeout", () => {
