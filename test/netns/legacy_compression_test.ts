@@ -3,7 +3,7 @@
  * authenticated protocol: tinct asks for 9 (zlib), so tincd compresses toward it with zlib;
  * tincd asks for 11 (LZO), so tinct compresses toward it with LZO. A compressible 10 MB arrives
  * intact each way and the sender's underlay carries at most 60% of it. The swapped levels are
- * in legacy_compression_check.ts (not run by CI: it fails, see there).
+ * in legacy_compression_swapped_test.ts.
  */
 import { afterAll, beforeAll, describe, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";

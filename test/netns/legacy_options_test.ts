@@ -1,6 +1,6 @@
 /**
  * tinct against tincd 1.0.36 with tinc's authenticated protocol and non-default options
- * (compression is in legacy_compression_check.ts until it passes): TCPOnly (10 MB each way intact, not one byte on UDP at either node); KeyExpire = 10 during
+ * (compression is in legacy_compression_test.ts and legacy_compression_swapped_test.ts): TCPOnly (10 MB each way intact, not one byte on UDP at either node); KeyExpire = 10 during
  * 60 s of paced transfers both ways (intact; the receivers' longest stall is printed and fails the
  * test only above 10 s).
  */
