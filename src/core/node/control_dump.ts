@@ -15,6 +15,7 @@ import type { NodeCore } from "./core.ts";
 import { sortedSubnets } from "./core.ts";
 import { byName, type NodeRec } from "./world.ts";
 import { pmtuState } from "./auth/legacy_pmtu.ts";
+import { nodeUsesSptps, sptpsSessionInfo } from "./sptps_data.ts";
 
 /** Everything the control socket's dumps need, read at one moment. */
 export interface ControlDumps {
@@ -33,6 +34,7 @@ const CONN_CONNECTING = 1 << 2;
 const CONN_MST = 1 << 8;
 
 function nodeStatus(core: NodeCore, n: NodeRec): number {
+  if (nodeUsesSptps(core, n)) return sptpsNodeStatus(core, n);
   let s = 0;
   if (n.validKey) s |= NodeStatus.validkey;
   if (n.waitingForKey) s |= NodeStatus.waitingforkey;
@@ -40,6 +42,22 @@ function nodeStatus(core: NodeCore, n: NodeRec): number {
   if (n.indirect) s |= NodeStatus.indirect;
   if (n !== core.myself && n.minmtu > 0) s |= NodeStatus.udpConfirmed;
   if (n.inKey) s |= NodeStatus.validkeyIn;
+  if (n.udp !== undefined) s |= NodeStatus.hasAddress;
+  return s;
+}
+
+/**
+ * A node reached through a UDP session: keys and UDP state come from the session (tinc keeps
+ * validkey/waitingforkey/udp_confirmed on the node for both kinds; validkey_in is legacy-only).
+ */
+function sptpsNodeStatus(core: NodeCore, n: NodeRec): number {
+  let s = NodeStatus.sptps;
+  const info = sptpsSessionInfo(core, n.name);
+  if (info?.valid) s |= NodeStatus.validkey;
+  if (info?.waitingForKey) s |= NodeStatus.waitingforkey;
+  if (info?.udpConfirmed) s |= NodeStatus.udpConfirmed;
+  if (n.reachable) s |= NodeStatus.reachable;
+  if (n.indirect) s |= NodeStatus.indirect;
   if (n.udp !== undefined) s |= NodeStatus.hasAddress;
   return s;
 }

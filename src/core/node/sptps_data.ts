@@ -691,13 +691,22 @@ export function sptpsSessionInfo(
   core: NodeCore,
   name: string,
 ):
-  | { valid: boolean; udpConfirmed: boolean; outCompression: number; minmtu: number; maxmtu: number }
+  | {
+    valid: boolean;
+    waitingForKey: boolean;
+    udpConfirmed: boolean;
+    outCompression: number;
+    minmtu: number;
+    maxmtu: number;
+  }
   | undefined {
   const p = states.get(core)?.peers.get(name);
   const n = core.nodes.get(name);
   if (p === undefined || n === undefined) return undefined;
   return {
     valid: p.valid,
+    // tinc's waitingforkey: the session's first handshake is under way, or our key request is.
+    waitingForKey: p.session === undefined ? p.lastRequest + REQUEST_INTERVAL > core.now : !p.valid,
     udpConfirmed: udpConfirmed(core, n),
     outCompression: p.outCompression,
     minmtu: p.minmtu,

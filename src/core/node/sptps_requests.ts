@@ -5,7 +5,8 @@
  * Sessions, paths and records themselves are sptps_data.ts.
  *
  * ```
- *  15 FROM ME 19             → 15 ME FROM 20 <our key>   (and 15 ME FROM 19 if we lack theirs)
+ *  15 FROM ME 19             → 15 ME FROM 20 <our key>   (and 15 ME FROM 19 if we lack theirs);
+ *                              our unanswered session start is sent again behind it
  *  15 FROM ME 20 <key>       → key learned, appended to hosts/FROM; our session may start
  *  15 FROM ME 15 <KEX>       → a responder session; its KEX goes back in ANS_KEY
  *  15 FROM ME 21 <record>    → a data record relayed over TCP
@@ -59,6 +60,15 @@ export function sptpsReqKey(core: NodeCore, from: NodeRec, req: ReqKey): Outcome
       if (mine === undefined) return ignored("no Ed25519 key to answer REQ_PUBKEY");
       sendReqKeyExt(core, from, REQ_KEY_EXT_ANS_PUBKEY, formatPublicKey(mine.publicKey));
       if (peerEd25519Key(core, from.name) === undefined) sendReqKeyExt(core, from, REQ_KEY_EXT_PUBKEY);
+      // A node asking for our key dropped any REQ_SPTPS_START of ours that reached it first, so a
+      // handshake we still wait on is dead. tinc keeps waiting 10 s for it; we start afresh right
+      // behind the ANS_PUBKEY (same path, so the key arrives first). A tinc peer accepts that start;
+      // one of ours may also start its own on learning the key, and the crossed-start rule below
+      // then keeps exactly one. restart() allows this once per 10 s, so repeats cannot churn.
+      if (p.session !== undefined && p.initiator && !p.valid) {
+        core.log(LogLevel.requests, "Node lacked our key; restarting our SPTPS session", { node: from.name });
+        restart(core, from, p);
+      }
       return OK;
     }
     case REQ_KEY_EXT_ANS_PUBKEY: {
