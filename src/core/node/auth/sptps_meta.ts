@@ -36,8 +36,11 @@ import { formatPublicKey, parsePublicKey } from "../../sptps/key_files.ts";
 /** The `17[.MINOR]` version text of our ID line toward `peerName` (undefined: unknown yet). */
 export function idVersion(core: NodeCore, outgoing: boolean, peerName: string | undefined): string {
   if (!sptpsEnabled(core.config)) return core.config.experimentalProtocol === false ? "17.0" : "17";
-  // Without the peer's key only the legacy upgrade (minor 1) can follow. tinc's acceptor says 7
-  // here anyway; saying 1 keeps a connector that knows our key from starting SPTPS alone.
+  // Without the peer's key only the legacy upgrade (minor 1) can follow. Deliberately unlike tinc
+  // (spec §2.1 item 2 gives 1 only to a connector; tinc's acceptor says 7): a connector that knows
+  // our key would take 7 as SPTPS and send KEX while we wait for METAKEY, and that connection (tinc
+  // to tinc too) fails on every redial. On 1 it runs the legacy auth and both ACKs carry the
+  // upgrade key: we learn its key, the redial uses SPTPS (test/sim/sptps_id_minor_test.ts).
   if (peerName === undefined || peerEd25519Key(core, peerName) === undefined) return "17.1";
   return `17.${PROT_MINOR}`;
 }
