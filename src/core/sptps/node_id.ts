@@ -24,9 +24,17 @@ export function nodeIdOf(name: string): Uint8Array {
   return sha512(utf8ToBytes(name)).slice(0, NODE_ID_LENGTH);
 }
 
-/** Lower-case hex of a node ID, as `tinc dump nodes` prints it. */
+/** Two lower-case hex digits per byte value, made once. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/**
+ * Lower-case hex of a node ID, as `tinc dump nodes` prints it. The receive path keys its node
+ * lookup by this string for every SPTPS datagram, so it builds no arrays or closures.
+ */
 export function nodeIdHex(id: Uint8Array): string {
-  return Array.from(id, (b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (let i = 0; i < id.length; i++) hex += HEX_BYTE[id[i]!]!;
+  return hex;
 }
 
 /** The all-zero destination ID of a packet sent straight to its receiver. */
