@@ -55,7 +55,7 @@ function run(): Run {
     sendMeta: (_c, bytes) => out.meta.push(bytes.slice()),
     connect: () => 1,
     close: () => {},
-    sendUdp: (to, bytes) => out.udp.push({ to, bytes: bytes.slice() }),
+    sendUdp: (to, bytes) => void out.udp.push({ to, bytes: bytes.slice() }),
     writeTun: (frame) => out.tun.push(frame.slice()),
     runScript: () => {},
     readFile: () => {},

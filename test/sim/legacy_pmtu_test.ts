@@ -95,6 +95,26 @@ describe("PMTU discovery between engines", () => {
     expect(aliceTun.length).toBe(1);
   });
 
+  test("the local stack refuses datagrams above 1300 bytes: settled within seconds, DF frames refused", () => {
+    const sim = legacyNet([alice, bob], { config: { pmtuDiscovery: true } });
+    const send = sim.sendUdp.bind(sim);
+    sim.sendUdp = (from: SimNode, to: SockAddr, bytes: Uint8Array) => {
+      if (bytes.length > 1300) return "too-big";
+      send(from, to, bytes);
+    };
+    expect(sim.runUntilSettled(2000, 60_000)).toBe(true);
+    // tincd narrows maxmtu on EMSGSIZE too, so discovery ends long before its 30th burst.
+    sim.runUntil(sim.now + 12_000);
+    const dump = sim.nodes.get("alice")!.engine.controlDumps().nodes.find((n) => n.name === "bob")!;
+    expect(dump.pmtu).toBe(dump.minmtu);
+    expect(dump.maxmtu).toBe(dump.minmtu);
+    expect(cbcDatagramSize(dump.pmtu)).toBeLessThanOrEqual(1300);
+    expect(cbcDatagramSize(dump.pmtu + 16)).toBeGreaterThan(1300);
+    inject(sim, sim.nodes.get("alice")!, ipv4Sized(2, 7, 1400, true));
+    sim.runUntil(sim.now + 20);
+    expect(sim.nodes.get("alice")!.tun.map(fragNeededMtu)).toEqual([dump.pmtu - 14]);
+  });
+
   test("without PMTUDiscovery on one side the bit is ANDed away and frames go over UDP at once", () => {
     const sim = legacyNet([alice, bob], {
       configFor: (name) => ({ pmtuDiscovery: name === "alice" }),

@@ -9,7 +9,13 @@
  */
 import { Engine } from "../../src/core/node/engine.ts";
 import type { EngineConfig } from "../../src/core/node/config.ts";
-import { addrKey, type ConnId, type Effects, type SockAddr } from "../../src/core/node/effects.ts";
+import {
+  addrKey,
+  type ConnId,
+  type Effects,
+  type SockAddr,
+  type UdpRefusal,
+} from "../../src/core/node/effects.ts";
 import { SeededRandom } from "./rng.ts";
 
 export interface SimOptions {
@@ -569,7 +575,8 @@ export class Simulator {
 
   // ---- UDP ------------------------------------------------------------------------------------
 
-  sendUdp(from: SimNode, to: SockAddr, bytes: Uint8Array): void {
+  /** Delivers a datagram later (tests may override this, and answer "too-big" as a runtime would). */
+  sendUdp(from: SimNode, to: SockAddr, bytes: Uint8Array): void | UdpRefusal {
     const target = this.byAddr.get(addrKey(to));
     if (target === undefined || this.blocked(from.name, target.name)) return;
     if (this.udpBlocked?.(from.name, target.name)) return;

@@ -24,7 +24,7 @@ import { sendReqKey } from "./proto_key.ts";
 import { MAX_FRAME, sendTcpPacket } from "./proto_misc.ts";
 import type { NodeRec } from "./world.ts";
 import { openFrom, sealFor, tryHarder } from "./auth/legacy_packet.ts";
-import { pmtuReply } from "./auth/legacy_pmtu.ts";
+import { pmtuReply, pmtuTooBig } from "./auth/legacy_pmtu.ts";
 import { nodeUsesSptps, sptpsReceiveUdp, sptpsSendFrame } from "./sptps_data.ts";
 
 const ETH_HEADER = 14;
@@ -126,7 +126,7 @@ function sendUdp(core: NodeCore, n: NodeRec, frame: Uint8Array, probe = false): 
   if (n.udp === undefined) return tcpFallback();
   const datagram = sealFor(n, frame, core.config.compressor);
   if (datagram === undefined) return tcpFallback();
-  core.fx.sendUdp(n.udp, datagram);
+  if (core.fx.sendUdp(n.udp, datagram) === "too-big") pmtuTooBig(core, n, frame.length);
 }
 
 /**

@@ -36,6 +36,9 @@ export type WriteMode = "append" | "replace";
  * Work the engine hands to its runtime. Every call returns at once; answers that take time
  * (a connection completing, a file read, a name resolved) come back as engine inputs.
  */
+/** Why the runtime could not send a datagram, when it matters to the engine. */
+export type UdpRefusal = "too-big";
+
 export interface Effects {
   /** Queue bytes on a meta connection. The array may be shared with other calls: never modify it. */
   sendMeta(conn: ConnId, bytes: Uint8Array): void;
@@ -46,7 +49,11 @@ export interface Effects {
   connect(address: SockAddr): ConnId;
   /** Close a meta connection; the runtime does not report it back through onMetaClosed. */
   close(conn: ConnId): void;
-  sendUdp(to: SockAddr, bytes: Uint8Array): void;
+  /**
+   * Send a datagram. The runtime may answer "too-big" when the local stack refused it as larger
+   * than the path allows (EMSGSIZE with DF set): tinc lowers the node's PMTU bounds on that.
+   */
+  sendUdp(to: SockAddr, bytes: Uint8Array): void | UdpRefusal;
   writeTun(frame: Uint8Array): void;
   /** Run a script (tinc-up, host-up, hosts/NAME-down, subnet-up...) with its environment, in call order. */
   runScript(name: string, env: Record<string, string>): void;

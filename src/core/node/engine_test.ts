@@ -66,7 +66,7 @@ function harness(
     },
     connect: () => nextConn++,
     close: (conn) => h.closed.push(conn),
-    sendUdp: (to, bytes) => h.udp.push({ to, bytes }),
+    sendUdp: (to, bytes) => void h.udp.push({ to, bytes }),
     writeTun: (frame) => h.tun.push(frame),
     runScript: (name, env) => h.scripts.push({ name, env }),
     readFile: () => {},

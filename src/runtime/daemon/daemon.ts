@@ -72,10 +72,16 @@ export class DaemonStartError extends Error {
 
 /**
  * The MTU given to the device at creation (tinc-up may change it). tincd leaves the kernel's
- * 1500, and relies on answering oversized packets with ICMP "fragmentation needed" and on
- * clamping TCP MSS to the discovered path MTU; the engine does neither yet, and sends frames
- * above the discovered path MTU over TCP. 1400 keeps full-sized frames (1414 bytes, 1446 on the
- * wire) under the path MTU of an ordinary 1500-byte underlay, so they travel as UDP.
+ * 1500: its UDP socket sets DF, so probes larger than the local interface fail with EMSGSIZE,
+ * which narrows its PMTU discovery within seconds; after that its router answers oversized
+ * packets with ICMP "fragmentation needed" and they shrink to travel as UDP. The engine does the
+ * same with a settled PMTU and takes "too-big" from sendUdp, but the daemon's UDP sockets do not
+ * set DF yet: tried with DEVICE_MTU 1500, test/netns/daemon_chain_test.ts passed 3 times, but
+ * Bun then reported the kernel's EMSGSIZE errors on receive and SPTPS relaying through t2 in
+ * test/netns/sptps_chain_test.ts carried nothing. Without DF, tincd never echoes our probes
+ * larger than its path, so discovery settles only after 30 probes (~30 s) and frames
+ * above minmtu go over TCP meanwhile. 1400 keeps full-sized frames (1414 bytes, 1446 on the
+ * wire) under the path MTU of an ordinary 1500-byte underlay, so they travel as UDP at once.
  */
 const DEVICE_MTU = 1400;
 

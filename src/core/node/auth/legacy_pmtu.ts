@@ -20,7 +20,7 @@
  */
 import { OPTION_PMTU_DISCOVERY } from "../../meta/requests.ts";
 import type { NodeCore } from "../core.ts";
-import { LogLevel } from "../effects.ts";
+import { LogLevel, type UdpRefusal } from "../effects.ts";
 import type { NodeRec } from "../world.ts";
 import { sealFor } from "./legacy_packet.ts";
 
@@ -81,16 +81,32 @@ export function pmtuWanted(n: NodeRec): boolean {
   return (n.options & OPTION_PMTU_DISCOVERY) !== 0;
 }
 
-/** How probes leave: the engine's UDP path (tests substitute a recorder). */
-export type ProbeSender = (n: NodeRec, probe: Uint8Array) => void;
+/** How probes leave: the engine's UDP path (tests substitute a recorder); "too-big" if refused locally. */
+export type ProbeSender = (n: NodeRec, probe: Uint8Array) => void | UdpRefusal;
 
 /** Sends a probe request straight to the node's UDP address under its key (never over TCP). */
 export function sendProbeUdp(core: NodeCore): ProbeSender {
   return (n, probe) => {
     if (n.udp === undefined) return;
     const datagram = sealFor(n, probe, core.config.compressor);
-    if (datagram !== undefined) core.fx.sendUdp(n.udp, datagram);
+    return datagram === undefined ? undefined : core.fx.sendUdp(n.udp, datagram);
   };
+}
+
+/**
+ * The local stack refused a frame of `length` bytes toward `n` as too big (EMSGSIZE): as tinc
+ * does, neither maxmtu nor the node MTU the router uses may stay at or above it, so discovery
+ * narrows at once and oversized frames are refused with ICMP before discovery settles.
+ */
+export function pmtuTooBig(core: NodeCore, n: NodeRec, length: number): void {
+  const s = pmtuState(core, n);
+  if (s.maxmtu >= length) s.maxmtu = length - 1;
+  if (s.mtu >= length) s.mtu = length - 1;
+  core.log(LogLevel.traffic, "Packet too big for the local interface, lowering PMTU", {
+    node: n.name,
+    length,
+    maxmtu: s.maxmtu,
+  });
 }
 
 /**
@@ -187,13 +203,17 @@ function step(core: NodeCore, n: NodeRec, s: PmtuState, send: ProbeSender): void
     return;
   }
   if (s.probes === 32) wait = core.config.pingTimeout * 1000;
-  if (s.probes >= 30 && s.maxmtu + 8 < PMTU_MAX) send(n, probe(core, s.maxmtu + 8));
+  if (s.probes >= 30 && s.maxmtu + 8 < PMTU_MAX) sendProbe(core, n, s.maxmtu + 8, send);
   for (let i = 0; i < PROBES_PER_BURST; i++) {
     const span = s.maxmtu - n.minmtu;
     const len = span <= 0 ? s.maxmtu : n.minmtu + 1 + (core.rng.nextU32() % span);
-    send(n, probe(core, Math.max(MIN_PROBE, len)));
+    sendProbe(core, n, Math.max(MIN_PROBE, len), send);
   }
   schedule(tr, n, s, core.now + wait);
+}
+
+function sendProbe(core: NodeCore, n: NodeRec, length: number, send: ProbeSender): void {
+  if (send(n, probe(core, length)) === "too-big") pmtuTooBig(core, n, length);
 }
 
 function schedule(tr: Tracker, n: NodeRec, s: PmtuState, at: number): void {

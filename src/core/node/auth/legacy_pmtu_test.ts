@@ -61,10 +61,18 @@ function setup(seed = 9): { core: NodeCore; peer: NodeRec } {
 }
 
 /** Runs the probe timers up to `until`, answering probes no longer than `pathMtu`. */
-function run(core: NodeCore, peer: NodeRec, until: number, pathMtu: number, sent: number[]): void {
-  const send = (n: NodeRec, probe: Uint8Array): void => {
+function run(
+  core: NodeCore,
+  peer: NodeRec,
+  until: number,
+  pathMtu: number,
+  sent: number[],
+  localMtu = PMTU_MAX,
+): void {
+  const send = (n: NodeRec, probe: Uint8Array): void | "too-big" => {
     expect([...probe.subarray(0, 14)]).toEqual(new Array(14).fill(0));
     sent.push(probe.length);
+    if (probe.length > localMtu) return "too-big";
     if (probe.length <= pathMtu) pmtuReply(core, n, probe.length);
   };
   if (pmtuState(core, peer).at === undefined) pmtuStart(core, peer, send);
@@ -133,6 +141,24 @@ describe("PMTU discovery", () => {
     pmtuReset(core, peer);
     expect(pmtuRouteMtu(core, peer)).toBe(PMTU_MAX);
     expect(peer.minmtu).toBe(0);
+  });
+
+  test("a probe the local stack refuses as too big lowers maxmtu and the router's MTU at once", () => {
+    const { core, peer } = setup(8);
+    const sent: number[] = [];
+    // The first burst (at 0 s) holds sizes in (0, 1518]; those above 1460 come back "too-big".
+    run(core, peer, 0, 1460, sent, 1460);
+    const refused = sent.filter((len) => len > 1460);
+    const s = pmtuState(core, peer);
+    expect(refused.length).toBeGreaterThan(0); // seed 8 draws one
+    expect(s.maxmtu).toBe(Math.min(...refused) - 1);
+    expect(pmtuRouteMtu(core, peer)).toBe(s.maxmtu);
+    // Refusals narrow from above as echoes narrow from below: settled long before 30 bursts.
+    run(core, peer, 15_000, 1460, sent, 1460);
+    expect(s.probes).toBe(31);
+    expect(pmtuRouteMtu(core, peer)).toBe(peer.minmtu);
+    expect(peer.minmtu).toBeLessThanOrEqual(1460);
+    expect(peer.minmtu).toBeGreaterThan(1460 - 64);
   });
 
   test("no replies: 9 bursts of 3 at 1 s, then one burst per PingInterval + PingTimeout", () => {
