@@ -16,6 +16,7 @@ import { sortedSubnets } from "./core.ts";
 import { byName, type NodeRec } from "./world.ts";
 import { pmtuState } from "./auth/legacy_pmtu.ts";
 import { nodeUsesSptps, sptpsSessionInfo } from "./sptps_data.ts";
+import { sptpsEnabled } from "./auth/sptps_keys.ts";
 
 /** Everything the control socket's dumps need, read at one moment. */
 export interface ControlDumps {
@@ -36,6 +37,8 @@ const CONN_MST = 1 << 8;
 function nodeStatus(core: NodeCore, n: NodeRec): number {
   if (nodeUsesSptps(core, n)) return sptpsNodeStatus(core, n);
   let s = 0;
+  // tinc marks itself sptps whenever SPTPS is on (setup_myself: status.sptps = experimental).
+  if (n === core.myself && sptpsEnabled(core.config)) s |= NodeStatus.sptps;
   if (n.validKey) s |= NodeStatus.validkey;
   if (n.waitingForKey) s |= NodeStatus.waitingforkey;
   if (n.reachable) s |= NodeStatus.reachable;
