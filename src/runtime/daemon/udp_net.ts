@@ -68,6 +68,10 @@ export class UdpNet {
       data: (_s: UdpSocket, data: Uint8Array, rport: number, address: string) => {
         net.onDatagram({ host: unmapAddress(address), port: rport }, data);
       },
+      // Errors from the socket's error queue (ECONNREFUSED after an ICMP port unreachable,
+      // EMSGSIZE after a frag-needed) are routine on a UDP underlay; without a handler Bun prints
+      // each as an uncaught error and the daemon later exits with status 1.
+      error: () => {},
     };
     for (const spec of specs) {
       try {

@@ -42,6 +42,29 @@ describe("UdpNet", () => {
     }
   });
 
+  test("an ICMP port unreachable for a datagram sent is absorbed; the socket keeps receiving", async () => {
+    const base = 20000 + ((process.pid + 29) % 20000);
+    const got: string[] = [];
+    const a = await UdpNet.open(base, "ipv4", (_from, b) => got.push(new TextDecoder().decode(b)));
+    const b = await UdpNet.open(base + 1, "ipv4", () => {});
+    const closed = await UdpNet.open(base + 2, "ipv4", () => {});
+    closed.close();
+    try {
+      // Bun reads the ECONNREFUSED from the error queue; unhandled, it was an uncaught error
+      // that bun test reports and that made the daemon exit with status 1.
+      for (let i = 0; i < 3; i++) {
+        a.send({ host: "127.0.0.1", port: base + 2 }, new TextEncoder().encode("lost"));
+        await Bun.sleep(20);
+      }
+      b.send({ host: "127.0.0.1", port: base }, new TextEncoder().encode("still here"));
+      await until("the datagram after the refusals", () => got.length === 1);
+      expect(got).toEqual(["still here"]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   test("a port in use is refused with the address in the message", async () => {
     const base = 20000 + ((process.pid + 7) % 20000);
     const a = await UdpNet.open(base, "ipv4", () => {});
