@@ -42,7 +42,11 @@ export const DIRECT_NODE_ID: Uint8Array = new Uint8Array(NODE_ID_LENGTH);
 
 /** Whether an ID is the all-zero "direct" ID. */
 export function isDirectNodeId(id: Uint8Array): boolean {
-  return id.length === NODE_ID_LENGTH && id.every((b) => b === 0);
+  // Asked for every received SPTPS datagram: a plain loop, no callback.
+  if (id.length !== NODE_ID_LENGTH) return false;
+  let any = 0;
+  for (let i = 0; i < NODE_ID_LENGTH; i++) any |= id[i]!;
+  return any === 0;
 }
 
 /** Prepends destination and source IDs to a datagram record. */
