@@ -62,9 +62,17 @@ const UDP_BUFFER_BYTES = 1024 * 1024;
  * unchanged. Dual-stack sockets (TCP and UDP alike) report IPv4 peers this way.
  */
 export function unmapAddress(host: string): string {
+  // Asked for every received datagram, nearly always with the previous peer's address: the
+  // last answer is kept so the regular expression runs once per new address.
+  if (host === lastMapped) return lastUnmapped;
   const m = /^::ffff:([0-9.]+)$/i.exec(host);
-  return m ? m[1]! : host;
+  lastMapped = host;
+  lastUnmapped = m ? m[1]! : host;
+  return lastUnmapped;
 }
+
+let lastMapped = "";
+let lastUnmapped = "";
 
 function isIpv6Bind(host: string): boolean {
   return host.includes(":");

@@ -75,6 +75,20 @@ describe("UDP helpers and fake", () => {
     expect(unmapAddress("fe80::1")).toBe("fe80::1");
   });
 
+  test("unmapAddress answers right when the address repeats and alternates (the last answer is kept)", () => {
+    const cases: Array<[string, string]> = [
+      ["::ffff:10.0.0.1", "10.0.0.1"],
+      ["::ffff:10.0.0.1", "10.0.0.1"],
+      ["10.0.0.2", "10.0.0.2"],
+      ["::ffff:10.0.0.1", "10.0.0.1"],
+      ["fe80::1", "fe80::1"],
+      ["fe80::1", "fe80::1"],
+      ["", ""],
+      ["::FFFF:192.0.2.1", "192.0.2.1"],
+    ];
+    for (const [host, expected] of cases) expect(unmapAddress(host)).toBe(expected);
+  });
+
   test("inodesForPort reads /proc/net/udp lines", () => {
     const table = [
       "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
