@@ -76,11 +76,11 @@ export class DaemonStartError extends Error {
  * which narrows its PMTU discovery within seconds; after that its router answers oversized
  * packets with ICMP "fragmentation needed" and they shrink to travel as UDP. The engine does the
  * same with a settled PMTU and takes "too-big" from sendUdp, but the daemon's UDP sockets do not
- * set DF yet: tried with DEVICE_MTU 1500, test/netns/daemon_chain_test.ts passed 3 times, but
- * Bun then reported the kernel's EMSGSIZE errors on receive and SPTPS relaying through t2 in
- * test/netns/sptps_chain_test.ts carried nothing. Without DF, tincd never echoes our probes
- * larger than its path, so discovery settles only after 30 probes (~30 s) and frames
- * above minmtu go over TCP meanwhile. 1400 keeps full-sized frames (1414 bytes, 1446 on the
+ * set DF yet: tried with DF and DEVICE_MTU 1500, test/netns/daemon_chain_test.ts passed 3 times
+ * each try, but in test/netns/sptps_chain_test.ts the SPTPS transfer relayed through t2 sent
+ * nothing over UDP (twice; also with UdpNet's socket error handler), cause not found yet.
+ * Without DF, tincd never echoes our probes larger than its path, so discovery settles only
+ * after 30 probes (~30 s) and frames above minmtu go over TCP meanwhile. 1400 keeps full-sized frames (1414 bytes, 1446 on the
  * wire) under the path MTU of an ordinary 1500-byte underlay, so they travel as UDP at once.
  */
 const DEVICE_MTU = 1400;
