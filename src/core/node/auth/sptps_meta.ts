@@ -34,7 +34,7 @@ import { learnEd25519Key, ownEd25519Key, peerEd25519Key, PROT_MINOR, sptpsEnable
 import { formatPublicKey, parsePublicKey } from "../../sptps/key_files.ts";
 
 /** The `17[.MINOR]` version text of our ID line toward `peerName` (undefined: unknown yet). */
-export function idVersion(core: NodeCore, outgoing: boolean, peerName: string | undefined): string {
+export function idVersion(core: NodeCore, _outgoing: boolean, peerName: string | undefined): string {
   if (!sptpsEnabled(core.config)) return core.config.experimentalProtocol === false ? "17.0" : "17";
   // Without the peer's key only the legacy upgrade (minor 1) can follow. Deliberately unlike tinc
   // (spec §2.1 item 2 gives 1 only to a connector; tinc's acceptor says 7): a connector that knows
