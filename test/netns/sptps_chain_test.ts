@@ -247,16 +247,22 @@ describe("SPTPS: t1 – t2 – d3 – t4 with tincd 1.0.36 as d3", () => {
    * Frames go over TCP until UDP probes confirm the direct path (or a relay's): waits, bounded,
    * until pings of 1000 bytes from `from` to `to` leave `from` as UDP only.
    */
-  async function untilPingsGoAsUdp(from: MeshNode, to: MeshNode): Promise<number> {
+  /**
+   * Waits until pings of `size` bytes from `from` to `to` leave only as UDP. Full-size ones (1372:
+   * a 1400-byte packet, the device MTU, sent without DF) show that bulk frames, not just small ones,
+   * have a UDP path: until path MTU discovery settles, frames above the discovered minimum go by TCP.
+   */
+  async function untilPingsGoAsUdp(from: MeshNode, to: MeshNode, size = 1000): Promise<number> {
     return await lab.waitFor(
-      `${from.lab.name} -> ${to.lab.name} over UDP`,
+      `${from.lab.name} -> ${to.lab.name} over UDP (${size}-byte pings)`,
       () => {
         installPortCounters(lab, from.lab);
-        lab.exec(from.lab.ns, ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-s", "1000", overlay4(to.index)]);
+        const ping = ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-M", "dont", "-s", String(size)];
+        lab.exec(from.lab.ns, [...ping, overlay4(to.index)]);
         const c = readPortCounters(lab, from.lab);
-        return c.udpBytes >= 3 * 1000 && c.tcpBytes < 1000;
+        return c.udpBytes >= 3 * size && c.tcpBytes < 1000;
       },
-      60_000,
+      90_000,
       500,
     );
   }
@@ -326,8 +332,8 @@ table inet tinctblock {
         60_000,
         300,
       );
-      // Through the relay, t1's frames for t4 still leave as UDP (to t2).
-      const settled = await untilPingsGoAsUdp(t1, t4);
+      // Through the relay, t1's frames for t4 still leave as UDP (to t2), full-size ones included.
+      const settled = await untilPingsGoAsUdp(t1, t4, 1372);
       console.log(`blocked: t1 -> t4 pings cross as UDP ${settled} ms after t1's restart`);
       const relayed = await relayedThroughT2(RELAY_BYTES);
       console.log(
