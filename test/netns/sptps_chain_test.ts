@@ -216,10 +216,17 @@ describe("SPTPS: t1 – t2 – d3 – t4 with tincd 1.0.36 as d3", () => {
     );
 
     const udp = packets.filter((p) => p.proto === "udp" && p.sport === 655 && p.dport === 655);
+    // Bytes 0–5 are zero on a datagram sent directly; then 6–11 are the IP sender's node ID. A
+    // datagram that goes by way of a relay (UDP before the direct path is confirmed) names its final
+    // destination in 0–5 and its originator in 6–11, on both legs: two different tinct nodes.
+    const tinctIds = new Map(["t1", "t2", "t4"].map((n) => [hex(nodeIdOf(n)), n]));
     const carriesSenderId = (p: IpPacket) => {
       const name = ip.get(p.src);
-      return name !== undefined && p.payload.length >= 12 &&
-        hex(p.payload.subarray(6, 12)) === hex(nodeIdOf(name));
+      if (name === undefined || p.payload.length < 12) return false;
+      const dst = hex(p.payload.subarray(0, 6));
+      const src = hex(p.payload.subarray(6, 12));
+      if (dst === "000000000000") return src === hex(nodeIdOf(name));
+      return tinctIds.has(dst) && tinctIds.has(src) && src !== dst;
     };
     const between = (a: string, b: string) =>
       udp.filter((p) =>
