@@ -141,20 +141,23 @@ function portSuites(t: TestPort): void {
       t.setSimd(true);
     });
 
-    test.if(t.simdModes.length > 1)("SIMD and scalar paths produce identical records", () => {
-      fc.assert(
-        fc.property(key64, seqno, data, (k, s, d) => {
-          keyBoth(wasm, 9, k);
-          t.setSimd(true);
-          const a = wasm.seal(9, s, 1, d);
-          t.setSimd(false);
-          const b = wasm.seal(9, s, 1, d);
-          t.setSimd(true);
-          expect(toHex(a)).toBe(toHex(b));
-        }),
-        { numRuns: 40 },
-      );
-    });
+    // Only the WASM core has two paths to compare; libcrypto has one, so the test is not defined there.
+    if (t.simdModes.length > 1) {
+      test("SIMD and scalar paths produce identical records", () => {
+        fc.assert(
+          fc.property(key64, seqno, data, (k, s, d) => {
+            keyBoth(wasm, 9, k);
+            t.setSimd(true);
+            const a = wasm.seal(9, s, 1, d);
+            t.setSimd(false);
+            const b = wasm.seal(9, s, 1, d);
+            t.setSimd(true);
+            expect(toHex(a)).toBe(toHex(b));
+          }),
+          { numRuns: 40 },
+        );
+      });
+    }
   });
 
   describe("tampering", () => {
