@@ -1,10 +1,10 @@
 // Tunnel throughput and latency benchmark (root; a script, never a test): the same namespace pair
 // carries, in interleaved rounds, tincd 1.0.36 ↔ tincd 1.0.36, wireguard-go ↔ wireguard-go and
 // (when built) tinct ↔ tinct, each measured with iperf3 (TCP) and ping; ratios against the best peer.
-//   bun scripts/bench_tunnel.ts [--rounds 3] [--seconds 5] [--only tincd,tinct,wireguard-go]
+//   bun scripts/bench_tunnel.ts [--rounds 3] [--seconds 5] [--only tincd,tinct,tinct-sptps,wireguard-go]
 // tinct runs the built dist/bin/tinct-linux-x64 (bun scripts/build.ts --host-only first); both tinc
 // implementations use their default crypto (RSA auth, aes-256-cbc + HMAC-SHA256/4 packets).
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : dflt);
 const rounds = Number(opt("--rounds", "3"));
 const seconds = Number(opt("--seconds", "5"));
-const only = new Set(opt("--only", "tincd,tinct,wireguard-go").split(","));
+const only = new Set(opt("--only", "tincd,tinct,tinct-sptps,wireguard-go").split(","));
 const tinctBinary = join(import.meta.dir, "..", "dist", "bin", "tinct-linux-x64");
 
 interface Contender {
@@ -24,13 +24,18 @@ interface Contender {
 }
 
 /** A pair of tinc-protocol daemons with default (authenticated, aes-256-cbc/sha256) settings. */
-function tincPair(name: string, argv: (dir: string, pidfile: string) => string[]): Contender {
+function tincPair(
+  name: string,
+  argv: (dir: string, pidfile: string) => string[],
+  prepare: (dir: string) => void = () => {},
+): Contender {
   return {
     name,
     async up(lab, a, b, work) {
       const dirs = new Map([["a", join(work, `${name}-a`)], ["b", join(work, `${name}-b`)]]);
       writeTincNode(dirs.get("a")!, { name: "a", index: 1, underlayIp: a.ip4, connectTo: ["b"] });
       writeTincNode(dirs.get("b")!, { name: "b", index: 2, underlayIp: b.ip4 });
+      for (const dir of dirs.values()) prepare(dir);
       exchangeHostFiles(dirs);
       const procs = [b, a].map((n) =>
         lab.start(n.ns, argv(dirs.get(n.name)!, join(work, `${name}-${n.name}.pid`)))
@@ -48,6 +53,15 @@ function tincPair(name: string, argv: (dir: string, pidfile: string) => string[]
 
 const tincd = tincPair("tincd", (dir, pid) => ["tincd", "-c", dir, "-D", `--pidfile=${pid}`]);
 const tinct = tincPair("tinct", (dir, pid) => [tinctBinary, "daemon", "-c", dir, "-D", `--pidfile=${pid}`]);
+/** tinct with Ed25519 keys as well: tinc 1.1's SPTPS between the two (ChaCha20-Poly1305 records). */
+const tinctSptps = tincPair(
+  "tinct-sptps",
+  (dir, pid) => [tinctBinary, "daemon", "-c", dir, "-D", `--pidfile=${pid}`],
+  (dir) => {
+    const r = spawnSync(tinctBinary, ["-c", dir, "generate-ed25519-keys"], { input: "", timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`tinct generate-ed25519-keys failed: ${r.stderr}`);
+  },
+);
 
 const wireguardGo: Contender = {
   name: "wireguard-go",
@@ -111,7 +125,7 @@ function pingRtt(lab: Lab, a: LabNode, target: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-const contenders = [tincd, tinct, wireguardGo].filter((c) => only.has(c.name));
+const contenders = [tincd, tinct, tinctSptps, wireguardGo].filter((c) => only.has(c.name));
 const lab = new Lab("bench");
 const work = mkdtempSync(join(tmpdir(), "tinct-bench-"));
 const results = new Map<string, { mbit: number[]; rtt: number[] }>();
