@@ -61,6 +61,9 @@ describe("Daemon (in process, loopback, no device)", () => {
   });
 
   test("two daemons connect, learn each other's subnets, reload and stop with their scripts", async () => {
+    // Scripts inherit the daemon's environment as under tincd; `npm test` exports NODE (the node
+    // binary), which would show through in tinc-up/tinc-down, where tinc sets no NODE of its own.
+    delete process.env.NODE;
     const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
     const pa = 30000 + (process.pid % 15000) * 2;
     const peers = { alpha: pa, beta: pa + 1 };
