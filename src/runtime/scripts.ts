@@ -26,6 +26,12 @@ export interface ScriptSettings {
   interpreter: string | undefined;
   /** Upper bound on one script's run time (ms); tinc has none, we keep the daemon alive. */
   timeoutMs: number;
+  /**
+   * Variables an earlier script was given. tincd puts them into its own environment for the script
+   * and removes them afterwards, so a value the daemon inherited (say NODE) is gone for every later
+   * script; pass one set per daemon to reproduce that.
+   */
+  unset?: Set<string>;
 }
 
 /** The outcome of one script, for the log. */
@@ -56,8 +62,11 @@ export function runScript(
   const path = join(settings.confbase, name + settings.extension);
   if (!existsSync(path)) return { ran: false };
   const argv = scriptArgv(path, settings.interpreter);
+  const inherited = { ...baseEnv };
+  for (const key of settings.unset ?? []) delete inherited[key];
+  for (const key of Object.keys(env)) settings.unset?.add(key);
   const r = spawnSync(argv[0]!, argv.slice(1), {
-    env: { ...baseEnv, ...env },
+    env: { ...inherited, ...env },
     stdio: ["ignore", "inherit", "inherit"],
     timeout: settings.timeoutMs,
     killSignal: "SIGKILL",

@@ -27,6 +27,16 @@ describe("scripts", () => {
     expect(readFileSync(join(dir, "out"), "utf8")).toBe(`bob 655 ${dir} path kept\n`);
   });
 
+  test("as tincd: a variable once given to a script is gone from the inherited environment afterwards", () => {
+    const own: ScriptSettings = { ...settings, unset: new Set() };
+    const base = { ...process.env, NODE: "/usr/bin/node" };
+    script("env-probe", `#!/bin/sh\necho "NODE=$NODE" >> env.log\n`);
+    expect(runScript(own, "env-probe", { NAME: "x" }, base)).toEqual({ ran: true, ok: true });
+    expect(runScript(own, "env-probe", { NODE: "p" }, base)).toEqual({ ran: true, ok: true });
+    expect(runScript(own, "env-probe", { NAME: "x" }, base)).toEqual({ ran: true, ok: true });
+    expect(readFileSync(join(dir, "env.log"), "utf8")).toBe("NODE=/usr/bin/node\nNODE=p\nNODE=\n");
+  });
+
   test("one at a time: each has finished when runScript returns, in the order asked", () => {
     const log = join(dir, "order.log");
     // The first is slow: a runner that did not wait would let the second write first.

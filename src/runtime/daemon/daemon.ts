@@ -140,6 +140,7 @@ export class Daemon implements Effects {
       extension: loaded.daemon.scriptsExtension,
       interpreter: loaded.daemon.scriptsInterpreter,
       timeoutMs: 120_000,
+      unset: new Set(),
     };
     this.stopped = new Promise((r) => (this.resolveStopped = r));
   }
