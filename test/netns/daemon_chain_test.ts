@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab } from "./lib/lab.ts";
 import { exchangeHostFiles, overlay4, overlay6 } from "./lib/tincd.ts";
-import { installCounters, readCounters } from "./lib/underlay_counters.ts";
+import { installPortCounters, readPortCounters } from "./lib/port_counters.ts";
 import { transfer } from "./lib/transfer.ts";
 import { type Kind, type MeshNode, startNode, tail, writeNode } from "./daemon_support.ts";
 
@@ -87,9 +87,9 @@ describe("t1 – d2 – t3 – d4 chain", () => {
   }
 
   async function bulk(from: MeshNode, to: MeshNode, label: string): Promise<void> {
-    installCounters(lab, from.lab);
+    installPortCounters(lab, from.lab);
     const r = await transfer(lab, from.lab, to.lab, overlay4(to.index), BYTES);
-    const c = readCounters(lab, from.lab);
+    const c = readPortCounters(lab, from.lab);
     const share = c.udpBytes / Math.max(1, c.udpBytes + c.tcpBytes);
     console.log(
       `${label} ${from.lab.name}(${from.kind}) -> ${to.lab.name}(${to.kind}): ${r.mbit.toFixed(0)} Mbit/s, ` +

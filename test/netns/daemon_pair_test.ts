@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab } from "./lib/lab.ts";
 import { exchangeHostFiles, overlay4, overlay6 } from "./lib/tincd.ts";
-import { installCounters, readCounters } from "./lib/underlay_counters.ts";
+import { installPortCounters, readPortCounters } from "./lib/port_counters.ts";
 import { type MeshNode, startNode, tail, writeNode } from "./daemon_support.ts";
 
 describe("tinct daemon with one tincd 1.0.36", () => {
@@ -60,12 +60,12 @@ describe("tinct daemon with one tincd 1.0.36", () => {
           300,
         );
         console.log(`${dialer} dialled over ${underlay}: tunnel up in ${ms} ms`);
-        installCounters(lab, a);
+        installPortCounters(lab, a);
         expect(lab.ping(a.ns, overlay4(2), 3)).toBe(true);
         expect(lab.ping(b.ns, overlay4(1), 3)).toBe(true);
         expect(lab.ping(a.ns, overlay6(2), 3)).toBe(true);
         expect(lab.ping(b.ns, overlay6(1), 3)).toBe(true);
-        const c = readCounters(lab, a);
+        const c = readPortCounters(lab, a);
         console.log(`underlay from ${a.name}: UDP ${c.udpBytes} B, TCP ${c.tcpBytes} B`);
         // 12 tunnelled echo packets left a; had they gone over the meta connection, TCP would show them.
         expect(c.udpBytes).toBeGreaterThan(12 * 84);

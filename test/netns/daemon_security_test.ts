@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab } from "./lib/lab.ts";
 import { exchangeHostFiles, overlay4, overlay6 } from "./lib/tincd.ts";
-import { installCounters, readCounters } from "./lib/underlay_counters.ts";
+import { installPortCounters, readPortCounters } from "./lib/port_counters.ts";
 import { transfer } from "./lib/transfer.ts";
 import { type MeshNode, startNode, tail, writeNode } from "./daemon_support.ts";
 
@@ -77,9 +77,9 @@ describe("tinct daemon with tincd 1.0.36, RSA authentication and default packet 
         expect(lab.ping(b.ns, overlay6(1), 3)).toBe(true);
         await Bun.sleep(8000);
         for (const [from, to, index] of [[a, b, 2], [b, a, 1]] as const) {
-          installCounters(lab, from);
+          installPortCounters(lab, from);
           const r = await transfer(lab, from, to, overlay4(index), BYTES);
-          const c = readCounters(lab, from);
+          const c = readPortCounters(lab, from);
           const share = c.udpBytes / Math.max(1, c.udpBytes + c.tcpBytes);
           console.log(
             `RSA/default crypto ${from.name} -> ${to.name}: ${r.mbit.toFixed(0)} Mbit/s, UDP share ${

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab } from "./lib/lab.ts";
 import { exchangeHostFiles, overlay4, overlay6, writeTincNode } from "./lib/tincd.ts";
-import { installCounters, readCounters } from "./lib/underlay_counters.ts";
+import { installPortCounters, readPortCounters } from "./lib/port_counters.ts";
 import { transfer } from "./lib/transfer.ts";
 
 describe("netns lab with two tincd 1.0.36 nodes", () => {
@@ -67,10 +67,10 @@ describe("netns lab with two tincd 1.0.36 nodes", () => {
     const b = lab.node("b");
     // tincd sends frames larger than the discovered minimum MTU over TCP until probes settle it.
     await Bun.sleep(6000);
-    installCounters(lab, a);
+    installPortCounters(lab, a);
     const r = await transfer(lab, a, b, overlay4(2), 20_000_000);
     expect(r.received).toBe(r.sent);
-    const c = readCounters(lab, a);
+    const c = readPortCounters(lab, a);
     const udpShare = c.udpBytes / (c.udpBytes + c.tcpBytes);
     console.log(`tincd a->b: ${r.mbit.toFixed(0)} Mbit/s, UDP share ${(udpShare * 100).toFixed(1)}%`);
     expect(c.udpBytes).toBeGreaterThan(20_000_000);

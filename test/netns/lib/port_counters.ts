@@ -1,8 +1,8 @@
 /**
  * Byte counters (nftables) for what a lab node sends on its underlay to or from the tinc port,
  * split into UDP and TCP. Each packet is counted once: tinc's datagrams go from port 655 to port
- * 655, so the first matching rule accepts and ends the chain (underlay_counters.ts counts such a
- * datagram under both its sport and its dport rule, i.e. twice).
+ * 655, so the first matching rule accepts and ends the chain instead of counting it under both
+ * its sport and its dport rule.
  */
 import type { Lab, LabNode } from "./lab.ts";
 
