@@ -49,6 +49,14 @@ export class MetaFramer {
   #rawPending: number | null = null;
   #error: string | null = null;
   #transform: StreamTransform | null = null;
+  /**
+   * `#buf[#textFrom, #textFrom + #text.length)` decoded as latin-1: lines are cut from this
+   * string, so a chunk carrying a hundred lines is decoded once rather than line by line. Valid
+   * while those bytes stay where they are; anything that moves or rewrites buffered bytes
+   * (compaction, a new transform, takeRemainder) empties it.
+   */
+  #text = "";
+  #textFrom = 0;
   readonly #limit: number;
 
   /** @param limit buffer limit in bytes (tinc: {@link MAXBUFSIZE}) */
@@ -95,15 +103,40 @@ export class MetaFramer {
     // Searching the whole buffer from `start` (no view per line); a newline past the limit
     // counts as none.
     const scanEnd = Math.min(this.#end, this.#start + this.#limit);
-    let at = this.#buf.indexOf(NEWLINE, this.#start);
-    if (at >= scanEnd) at = -1;
+    const text = this.#decodedUpToEnd();
+    const from = this.#start - this.#textFrom;
+    let at = text.indexOf("\n", from);
+    if (at >= 0 && at + this.#textFrom >= scanEnd) at = -1;
     if (at < 0) {
       if (available >= this.#limit) return this.#fail(`${this.#limit} bytes buffered without a newline`);
       return null;
     }
-    const line = latin1(this.#buf.subarray(this.#start, at));
-    this.#start = at + 1;
+    const line = text.substring(from, at);
+    this.#start = this.#textFrom + at + 1;
+    if (this.#start === this.#end) {
+      // Everything consumed: start over at the front, with nothing cached.
+      this.#start = 0;
+      this.#end = 0;
+      this.#text = "";
+    }
     return { kind: "line", line };
+  }
+
+  /** The text cache extended to cover `[#start, #end)`. */
+  #decodedUpToEnd(): string {
+    const cachedEnd = this.#textFrom + this.#text.length;
+    // Re-decoded from #start when the consumed prefix outweighs what is left, so appending to
+    // the cache never copies more than the buffer holds.
+    if (
+      this.#text.length === 0 || this.#start < this.#textFrom || this.#start > cachedEnd ||
+      this.#start - this.#textFrom > this.#end - this.#start
+    ) {
+      this.#textFrom = this.#start;
+      this.#text = latin1(this.#buf.subarray(this.#start, this.#end));
+    } else if (cachedEnd < this.#end) {
+      this.#text += latin1(this.#buf.subarray(cachedEnd, this.#end));
+    }
+    return this.#text;
   }
 
   /** Declares that the next `n` bytes are a raw frame (call after a `17 n` / `21 n` line). */
@@ -123,6 +156,7 @@ export class MetaFramer {
     const rest = this.#buf.slice(this.#start, this.#end);
     this.#start = 0;
     this.#end = 0;
+    this.#text = "";
     return rest;
   }
 
@@ -133,6 +167,7 @@ export class MetaFramer {
    */
   setTransform(transform: StreamTransform | null): void {
     this.#transform = transform;
+    this.#text = "";
     if (transform && this.#end > this.#start) {
       const rest = transform(this.#buf.subarray(this.#start, this.#end));
       if (rest.length === this.#end - this.#start) {
@@ -155,6 +190,7 @@ export class MetaFramer {
 
   #reserve(extra: number): void {
     if (this.#end + extra <= this.#buf.length) return;
+    this.#text = "";
     const live = this.#end - this.#start;
     if (live + extra <= this.#buf.length && this.#start > 0) {
       this.#buf.copyWithin(0, this.#start, this.#end);

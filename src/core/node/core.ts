@@ -247,9 +247,9 @@ export class NodeCore {
   /** Adds (or replaces) an edge. The graph only uses edges whose reverse exists, so only then is it dirty. */
   addEdge(e: EdgeRec): void {
     const old = e.from.edges.get(e.to.name);
-    if (old !== undefined && old !== e) delete old.reverse;
+    if (old !== undefined && old !== e) old.reverse = undefined;
     e.from.edges.set(e.to.name, e);
-    delete e.from.edgeOrder;
+    e.from.edgeOrder = undefined;
     this.graphModel.addEdge({
       from: e.from.name,
       to: e.to.name,
@@ -263,42 +263,37 @@ export class NodeCore {
       e.reverse = rev;
       rev.reverse = e;
       this.graph();
-    } else delete e.reverse;
+    } else e.reverse = undefined;
   }
 
   delEdge(e: EdgeRec): void {
     if (e.from.edges.get(e.to.name) === e) {
       e.from.edges.delete(e.to.name);
-      delete e.from.edgeOrder;
+      e.from.edgeOrder = undefined;
       this.graphModel.deleteEdge(e.from.name, e.to.name);
       const rev = e.reverse;
       if (rev !== undefined) {
-        delete rev.reverse;
-        delete e.reverse;
+        rev.reverse = undefined;
+        e.reverse = undefined;
         this.graph();
       }
     }
   }
 
+  /** ADD_EDGE as tinc 1.0 prints it (`%x` nonce and options, `%d` weight). Rendered here rather
+   * than through the codec: send_everything writes one per edge to every new peer. */
   addEdgeLine(e: EdgeRec): string {
-    return formatRequestLine({
-      code: RequestCode.ADD_EDGE,
-      nonce: this.nonce(),
-      from: e.from.name,
-      to: e.to.name,
-      address: e.address,
-      port: e.port,
-      options: e.options,
-      weight: e.weight,
-    });
+    return `12 ${this.nonce().toString(16)} ${e.from.name} ${e.to.name} ${e.address} ${e.port} ` +
+      `${(e.options >>> 0).toString(16)} ${e.weight}`;
   }
 
   delEdgeLine(from: string, to: string): string {
     return formatRequestLine({ code: RequestCode.DEL_EDGE, nonce: this.nonce(), from, to });
   }
 
+  /** ADD/DEL_SUBNET with the record's 1.0 text (formatSubnet's output, kept with the record). */
   subnetLine(code: RequestCode.ADD_SUBNET | RequestCode.DEL_SUBNET, s: SubnetRec): string {
-    return formatRequestLine({ code, nonce: this.nonce(), owner: s.owner.name, subnet: s.subnet });
+    return `${code} ${this.nonce().toString(16)} ${s.owner.name} ${s.text}`;
   }
 
   /** Invalidates the routing table after a subnet was added or removed. */
@@ -389,7 +384,7 @@ export class NodeCore {
       this.nodeByUdp.delete(addrKey(n.udp));
     }
     if (addr === undefined) {
-      delete n.udp;
+      n.udp = undefined;
       return;
     }
     n.udp = addr;
@@ -413,9 +408,9 @@ export class NodeCore {
       n.options = 0;
       n.inKey = false;
       pmtuReset(this, n);
-      delete n.nexthop;
-      delete n.via;
-      delete n.prevedge;
+      n.nexthop = undefined;
+      n.via = undefined;
+      n.prevedge = undefined;
     } else if (n.conn !== undefined) {
       this.sendAnsKey(n);
     }
@@ -492,7 +487,7 @@ export class NodeCore {
     c.phase = "closed";
     this.conns.delete(c.id);
     this.fx.close(c.id);
-    if (c.node !== undefined && c.node.conn === c) delete c.node.conn;
+    if (c.node !== undefined && c.node.conn === c) c.node.conn = undefined;
     if (c.edge !== undefined) {
       if (report && !this.config.tunnelServer) {
         this.broadcastLine(this.delEdgeLine(c.edge.from.name, c.edge.to.name));
@@ -563,5 +558,5 @@ export class NodeCore {
 
 /** A node's subnets in tinc's tree order (kind, longest prefix, address, weight). */
 export function sortedSubnets(n: NodeRec): SubnetRec[] {
-  return [...n.subnets.values()].sort((a, b) => compareSubnets(a.subnet, b.subnet));
+  return n.subnets.sorted((a, b) => compareSubnets(a.subnet, b.subnet));
 }

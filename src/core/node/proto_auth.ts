@@ -209,6 +209,7 @@ export const handleAck: Handler<Extract<Request, { code: RequestCode.ACK }>> = (
     options: c.options,
     weight: Math.trunc((req.weight + c.estimatedWeight) / 2),
     conn: c,
+    reverse: undefined,
   };
   const stale = core.myself.edges.get(n.name);
   if (stale !== undefined) core.delEdge(stale);

@@ -50,7 +50,16 @@ export const handleAddEdge: Handler<AddEdge> = (core, c, req, line) => {
     core.sendLine(c, core.delEdgeLine(from.name, to.name));
     return OK;
   }
-  const edge: EdgeRec = { from, to, address: req.address, port: req.port, options, weight: req.weight };
+  const edge: EdgeRec = {
+    from,
+    to,
+    address: req.address,
+    port: req.port,
+    options,
+    weight: req.weight,
+    conn: undefined,
+    reverse: undefined,
+  };
   core.addEdge(edge);
   if (!core.config.tunnelServer) core.broadcastLine(line, c);
   return OK;

@@ -22,9 +22,9 @@ export interface EdgeRec {
   options: number;
   weight: number;
   /** The local connection this edge describes (only for edges from myself). */
-  conn?: Connection;
+  conn: Connection | undefined;
   /** TO→FROM while both exist (kept by NodeCore.addEdge/delEdge): the graph uses only such edges. */
-  reverse?: EdgeRec;
+  reverse: EdgeRec | undefined;
 }
 
 export interface SubnetRec {
@@ -36,25 +36,53 @@ export interface SubnetRec {
   expires?: number;
 }
 
+/** A node's subnets by 1.0 text, remembering their sorted order until the next change (every
+ * new peer gets all subnets of every node in that order). */
+export class SubnetMap extends Map<string, SubnetRec> {
+  #sorted: SubnetRec[] | undefined;
+
+  override set(key: string, value: SubnetRec): this {
+    this.#sorted = undefined;
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.#sorted = undefined;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.#sorted = undefined;
+    super.clear();
+  }
+
+  /** The records sorted by `order`; the same array until the map changes (callers copy to keep it
+   * across changes, and must always pass the same order). */
+  sorted(order: (a: SubnetRec, b: SubnetRec) => number): SubnetRec[] {
+    this.#sorted ??= [...this.values()].sort(order);
+    return this.#sorted;
+  }
+}
+
 export interface NodeRec {
   name: string;
   /** Outgoing edges keyed by destination name; iterate in name order via sortedEdges(). */
   edges: Map<string, EdgeRec>;
   /** `edges` in destination-name order; dropped whenever an edge is added or removed. */
-  edgeOrder?: EdgeRec[];
-  subnets: Map<string, SubnetRec>;
+  edgeOrder: EdgeRec[] | undefined;
+  subnets: SubnetMap;
   /** The active meta connection to this node, if directly connected. */
-  conn?: Connection;
+  conn: Connection | undefined;
   // Derived by the graph (core.ts flushGraph, from src/core/graph):
   reachable: boolean;
-  nexthop?: NodeRec;
-  via?: NodeRec;
-  prevedge?: EdgeRec;
+  nexthop: NodeRec | undefined;
+  via: NodeRec | undefined;
+  prevedge: EdgeRec | undefined;
   distance: number;
   indirect: boolean;
   options: number;
   /** UDP address: from the edge leading here, or from ANS_KEY. */
-  udp?: SockAddr;
+  udp: SockAddr | undefined;
   // Keys: validKey = we may send to it over UDP; inKey = we issued it a key (still valid).
   validKey: boolean;
   waitingForKey: boolean;
@@ -63,15 +91,15 @@ export interface NodeRec {
   sentSeqno: number;
   receivedSeqno: number;
   /** Seals what we send to this node: the key and parameters from its ANS_KEY. */
-  outCodec?: LegacyPacketCodec;
+  outCodec: LegacyPacketCodec | undefined;
   /** Compression level the node asked for in its ANS_KEY. */
   outCompression: number;
   /** Compression level we announced in our ANS_KEY to this node. */
   inCompression: number;
   /** Opens what this node sends us: the key we issued in our ANS_KEY. */
-  inCodec?: LegacyPacketCodec;
+  inCodec: LegacyPacketCodec | undefined;
   /** Replay state for inCodec, reset whenever we issue a key. */
-  replay?: LegacyReplayWindow;
+  replay: LegacyReplayWindow | undefined;
   /** PMTU: the largest probe size this node echoed (0 before any reply). */
   minmtu: number;
 }
@@ -123,7 +151,7 @@ export function newNode(name: string): NodeRec {
   return {
     name,
     edges: new Map(),
-    subnets: new Map(),
+    subnets: new SubnetMap(),
     reachable: false,
     distance: 0,
     indirect: false,
@@ -137,6 +165,15 @@ export function newNode(name: string): NodeRec {
     outCompression: 0,
     inCompression: 0,
     minmtu: 0,
+    edgeOrder: undefined,
+    conn: undefined,
+    nexthop: undefined,
+    via: undefined,
+    prevedge: undefined,
+    udp: undefined,
+    outCodec: undefined,
+    inCodec: undefined,
+    replay: undefined,
   };
 }
 

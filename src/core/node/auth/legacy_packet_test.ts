@@ -166,7 +166,16 @@ describe("try_harder", () => {
     const na = a.atReceiver;
     const nc = c.atReceiver;
     const edge = (from: NodeRec, to: NodeRec, address: string, weight: number) =>
-      from.edges.set(to.name, { from, to, address, port: "655", options: 0, weight });
+      from.edges.set(to.name, {
+        from,
+        to,
+        address,
+        port: "655",
+        options: 0,
+        weight,
+        conn: undefined,
+        reverse: undefined,
+      });
     edge(nb, na, "10.0.0.1", 5);
     edge(na, nb, "10.0.0.2", 5);
     edge(nb, nc, "10.0.0.3", 1);
@@ -202,6 +211,8 @@ describe("try_harder", () => {
       port: "655",
       options: 0,
       weight: 1,
+      conn: undefined,
+      reverse: undefined,
     });
     plain.now = 1000;
     expect(tryHarder(plain, { host: "192.0.2.1", port: 1 }, sealFor(atSender, new Uint8Array(40))!))
