@@ -379,3 +379,35 @@ describe("line bytes", () => {
     expect(framer.next()).toEqual({ kind: "line", line: "8 x" });
   });
 });
+
+describe("latin-1 both ways", () => {
+  test("every byte value survives encodeLine and the framer, whatever the chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 255 }).filter((b) => b !== 0x0a), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 64 }),
+        (bytes, chunk) => {
+          const line = String.fromCharCode(...bytes);
+          const wire = encodeLine(line);
+          expect([...wire]).toEqual([...bytes, 0x0a]);
+          const framer = new MetaFramer();
+          const items: FrameItem[] = [];
+          for (let i = 0; i < wire.length; i += chunk) {
+            framer.push(wire.subarray(i, i + chunk));
+            for (let item = framer.next(); item !== null; item = framer.next()) items.push(item);
+          }
+          expect(items).toEqual([{ kind: "line", line }]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test("windows-1252's special bytes 0x80-0x9f decode one character per byte", () => {
+    const bytes = Array.from({ length: 32 }, (_, i) => 0x80 + i);
+    const framer = new MetaFramer();
+    framer.push(Uint8Array.of(...bytes, 0x0a, 0x41, 0x0a));
+    expect(framer.next()).toEqual({ kind: "line", line: String.fromCharCode(...bytes) });
+    expect(framer.next()).toEqual({ kind: "line", line: "A" });
+  });
+});

@@ -24,8 +24,6 @@ import type { ParseResult } from "../meta/requests.ts";
 export type Dialect = "1.0" | "1.1";
 
 const DECIMAL_INT = /^[+-]?[0-9]+$/;
-const MAC_OCTET = /^[0-9a-fA-F]{1,2}$/;
-const IPV4_OCTET = /^[0-9]{1,3}$/;
 const IPV6_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
 function fail(reason: string): { ok: false; reason: string } {
@@ -38,24 +36,56 @@ function parseCInt(text: string): number | null {
   return value > 0x7fffffff || value < -0x80000000 ? null : value;
 }
 
+/** Dotted quad, each octet 1–3 decimal digits up to 255 (scanned by hand: it runs for every
+ * flooded ADD_SUBNET). */
 function parseIpv4(text: string): Uint8Array | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!IPV4_OCTET.test(part)) return null;
-    const value = Number.parseInt(part, 10);
-    if (value > 255) return null;
-    out[i] = value;
+  let octet = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const ch = i < text.length ? text.charCodeAt(i) : 46;
+    if (ch === 46) {
+      if (digits === 0 || value > 255 || octet > 3) return null;
+      out[octet++] = value;
+      value = 0;
+      digits = 0;
+    } else if (ch >= 48 && ch <= 57 && digits < 3) {
+      value = value * 10 + ch - 48;
+      digits++;
+    } else return null;
   }
-  return out;
+  return octet === 4 ? out : null;
 }
 
+/** Six octets of 1–2 hex digits separated by `:`. */
 function parseMac(text: string): Uint8Array | null {
-  const parts = text.split(":");
-  if (parts.length !== 6 || !parts.every((p) => MAC_OCTET.test(p))) return null;
-  return Uint8Array.from(parts, (p) => Number.parseInt(p, 16));
+  if (text.length > 17) return null;
+  const out = new Uint8Array(6);
+  let octet = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const ch = i < text.length ? text.charCodeAt(i) : 58;
+    if (ch === 58) {
+      if (digits === 0 || octet > 5) return null;
+      out[octet++] = value;
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    const nibble = hexValue(ch);
+    if (nibble < 0 || digits === 2) return null;
+    value = value * 16 + nibble;
+    digits++;
+  }
+  return octet === 6 ? out : null;
+}
+
+function hexValue(ch: number): number {
+  if (ch >= 48 && ch <= 57) return ch - 48;
+  const lower = ch | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
 /** Parses the groups on one side of "::" (or the whole address); a dotted quad may end the last side. */
@@ -188,10 +218,12 @@ export function formatSubnet(s: Subnet, dialect: Dialect = "1.0"): string {
         ":",
       );
       break;
-    case "ipv4":
-      text = Array.from(s.address, (b) => b.toString(10)).join(".");
+    case "ipv4": {
+      const a = s.address;
+      text = `${a[0]}.${a[1]}.${a[2]}.${a[3]}`;
       if (!modern || s.prefix !== 32) prefixText = `/${s.prefix}`;
       break;
+    }
     case "ipv6": {
       const groups = ipv6Groups(s.address);
       text = modern ? compressIpv6(groups) : groups.map((g) => g.toString(16)).join(":");
