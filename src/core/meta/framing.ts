@@ -206,7 +206,7 @@ export class MetaFramer {
 
 /** windows-1252 is latin-1 except for 27 of the bytes 0x80–0x9f, which it maps above U+00FF. */
 const WINDOWS_1252 = new TextDecoder("windows-1252");
-const ABOVE_LATIN1 = /[^\x00-\xff]/;
+const ABOVE_LATIN1 = /[\u0100-\uffff]/;
 
 /** One character per byte. The native decoder is several times faster than building the string
  * in script; request lines are ASCII, so its result is almost always already right. */
