@@ -108,6 +108,35 @@ function parseIpv6Groups(text: string, mayEndInQuad: boolean): number[] | null {
 }
 
 function parseIpv6(text: string): Uint8Array | null {
+  return parseIpv6Plain(text) ?? parseIpv6General(text);
+}
+
+/** The form 1.0 sends: eight groups of 1–4 hex digits, no `::`, no dotted quad (else null). */
+function parseIpv6Plain(text: string): Uint8Array | null {
+  const out = new Uint8Array(16);
+  let group = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const ch = i < text.length ? text.charCodeAt(i) : 58;
+    if (ch === 58) {
+      if (digits === 0 || group > 7) return null;
+      out[2 * group] = value >> 8;
+      out[2 * group + 1] = value & 0xff;
+      group++;
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    const nibble = hexValue(ch);
+    if (nibble < 0 || digits === 4) return null;
+    value = value * 16 + nibble;
+    digits++;
+  }
+  return group === 8 ? out : null;
+}
+
+function parseIpv6General(text: string): Uint8Array | null {
   const halves = text.split("::");
   let groups: number[];
   if (halves.length === 1) {
