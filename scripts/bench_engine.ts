@@ -5,7 +5,7 @@
 // wall-clock time does.
 //   node_modules/.bin/bun scripts/bench_engine.ts [--quick]
 // Inputs come from a fixed-seed generator, so every run measures the same mesh and table.
-import { MeshGraph } from "../src/core/graph/graph.ts";
+import { type EdgeInfo, MeshGraph } from "../src/core/graph/graph.ts";
 import type { Subnet } from "../src/core/subnet/subnet.ts";
 import { SubnetTable } from "../src/core/subnet/table.ts";
 
@@ -85,6 +85,7 @@ function benchGraph(): void {
     }
     change.push((cpuMs() - t) / BATCH);
   }
+  const enginePattern = benchEnginePattern(g, names, next, 3 * samples);
   const table = g.computeRoutes();
   const reachable = table.routes.filter((r) => r.reachable).length;
   console.log(
@@ -97,6 +98,140 @@ function benchGraph(): void {
     } µs`,
   );
   console.log(`  updateEdge + computeRoutes, median ${fmt(median(change) * 1000, 0)} µs`);
+  console.log(
+    `  one edge change + forEachRoute (empty visitor), median ${
+      fmt(median(enginePattern.bare) * 1000, 0)
+    } µs`,
+  );
+  console.log(
+    `  one edge change + forEachRoute, engine-style name look-ups, median ${
+      fmt(median(enginePattern.byName) * 1000, 0)
+    } µs`,
+  );
+}
+
+/** What an engine keeps per node and per edge, found from the graph's routes. */
+interface BenchNode {
+  readonly name: string;
+  readonly edges: Map<string, BenchEdge>;
+  reachable: boolean;
+  nexthop: BenchNode | null;
+  via: BenchNode | null;
+  distance: number;
+  indirect: boolean;
+  prevedge: BenchEdge | null;
+}
+interface BenchEdge {
+  readonly from: BenchNode;
+  readonly to: BenchNode;
+}
+
+/**
+ * The engine's pattern: one edge changes between searches (re-weighted, deleted, or added back),
+ * then every node's route is copied into the engine's own records.
+ */
+function benchEnginePattern(
+  g: MeshGraph,
+  names: readonly string[],
+  next: () => number,
+  samples: number,
+): { bare: number[]; byName: number[] } {
+  const BATCH = 20;
+  const records = new Map<string, BenchNode>();
+  for (const name of names) {
+    records.set(name, {
+      name,
+      edges: new Map(),
+      reachable: false,
+      nexthop: null,
+      via: null,
+      distance: -1,
+      indirect: false,
+      prevedge: null,
+    });
+  }
+  for (const e of g.edgesByWeight()) {
+    const from = records.get(e.from)!;
+    from.edges.set(e.to, { from, to: records.get(e.to)! });
+  }
+  const edges: EdgeInfo[] = g.edgesByWeight().map((e) => ({
+    from: e.from,
+    to: e.to,
+    address: e.address,
+    port: e.port,
+    options: e.options,
+    weight: e.weight,
+  }));
+  let removed: EdgeInfo | null = null;
+  let step = 0;
+  const changeOneEdge = (): void => {
+    step++;
+    if (removed !== null) {
+      g.addEdge(removed);
+      removed = null;
+    } else if (step % 2 === 0) {
+      removed = edges[next() % edges.length]!;
+      g.deleteEdge(removed.from, removed.to);
+    } else {
+      const e = edges[next() % edges.length]!;
+      e.weight = 1 + (next() % 100);
+      g.updateEdge(e);
+    }
+  };
+  // The engine's callback before tags: names mapped back to records with Map look-ups.
+  const recordAt: (BenchNode | undefined)[] = [];
+  const byNameRun = (): void => {
+    g.forEachRoute((i, name, reachable, nexthop, via, distance, indirect, prevedge) => {
+      let n = recordAt[i];
+      if (n === undefined || n.name !== name) {
+        n = records.get(name)!;
+        recordAt[i] = n;
+      }
+      n.reachable = reachable;
+      if (!reachable) return;
+      if (n.nexthop?.name !== nexthop) n.nexthop = records.get(nexthop!) ?? null;
+      if (n.via?.name !== via) n.via = records.get(via!) ?? null;
+      n.distance = distance;
+      n.indirect = indirect;
+      if (prevedge === null) n.prevedge = null;
+      else {
+        const known = n.prevedge;
+        n.prevedge = known !== null && known.from.name === prevedge.from && known.to.name === prevedge.to &&
+            known.from.edges.get(prevedge.to) === known
+          ? known
+          : records.get(prevedge.from)?.edges.get(prevedge.to) ?? null;
+      }
+    });
+  };
+  const measure = (run: () => void): number[] => {
+    for (let i = 0; i < 20; i++) {
+      changeOneEdge();
+      run();
+    }
+    const out: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const t = cpuMs();
+      for (let k = 0; k < BATCH; k++) {
+        changeOneEdge();
+        run();
+      }
+      out.push((cpuMs() - t) / BATCH);
+    }
+    if (removed !== null) {
+      g.addEdge(removed);
+      removed = null;
+    }
+    return out;
+  };
+  let reached = 0;
+  const bare = measure(() => {
+    g.forEachRoute((_i, _name, reachable) => {
+      if (reachable) reached++;
+    });
+  });
+  const byName = measure(byNameRun);
+  if (reached < 0) console.log(reached); // keeps the visits observable
+  return { bare, byName };
 }
 
 // ---------------------------------------------------------------------------------------------
