@@ -186,6 +186,21 @@ export class NodeCore {
     this.fx.sendMeta(c.id, c.auth.seal(bytes));
   }
 
+  /** Sends several lines in order: one sealed write when the authenticator seals a byte stream
+   * (tinc's send_everything writes thousands of lines to a new peer in a large mesh). */
+  sendLines(c: Connection, lines: readonly string[]): void {
+    if (lines.length === 0 || c.phase === "closed") return;
+    if (c.auth.sealsStream !== true) {
+      for (const line of lines) this.sendLine(c, line);
+      return;
+    }
+    this.metaMessagesSent += lines.length;
+    if (this.config.debugLevel >= LogLevel.meta) {
+      for (const line of lines) this.log(LogLevel.meta, "Sending request", { to: c.name, line });
+    }
+    this.fx.sendMeta(c.id, c.auth.seal(encodeLine(lines.join("\n"))));
+  }
+
   /** Sends a raw payload after a `17 LEN` line. */
   sendRaw(c: Connection, bytes: Uint8Array): void {
     if (c.phase === "closed") return;

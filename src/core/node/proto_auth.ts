@@ -151,12 +151,14 @@ export function sendAck(core: NodeCore, c: Connection): void {
 
 /** tinc's send_everything: every node in name order, its subnets then its edges. */
 export function sendEverything(core: NodeCore, c: Connection): void {
+  const lines: string[] = [];
   for (const n of core.sortedNodes()) {
     if (core.config.tunnelServer && n !== core.myself) continue;
-    for (const s of sortedSubnets(n)) core.sendLine(c, core.subnetLine(RequestCode.ADD_SUBNET, s));
+    for (const s of sortedSubnets(n)) lines.push(core.subnetLine(RequestCode.ADD_SUBNET, s));
     if (core.config.tunnelServer) continue;
-    for (const e of sortedEdges(n)) core.sendLine(c, core.addEdgeLine(e));
+    for (const e of sortedEdges(n)) lines.push(core.addEdgeLine(e));
   }
+  core.sendLines(c, lines);
 }
 
 /** The peer's socket address with IPv4-mapped IPv6 unmapped, as tinc's sockaddrunmap does. */

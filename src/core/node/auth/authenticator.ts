@@ -31,6 +31,9 @@ export interface Authenticator {
   handle(request: Request): AuthStep;
   /** Transforms bytes we send (identity until our METAKEY is out, for legacy). */
   seal(bytes: Uint8Array): Uint8Array;
+  /** True when seal() is a byte-stream transform, so several lines may be sealed in one call
+   * (not so for SPTPS, where each call is one record and a record carries one request). */
+  readonly sealsStream?: boolean;
   /** Transforms bytes we receive. */
   open(bytes: Uint8Array): Uint8Array;
 }

@@ -8,6 +8,7 @@ import type { Authenticator, AuthStep } from "./authenticator.ts";
 /** The authenticator for --bypass-security connections. */
 export class BypassAuthenticator implements Authenticator {
   readonly kind = "bypass";
+  readonly sealsStream = true;
 
   afterId(_peerName: string, _outgoing: boolean): AuthStep {
     return { send: [], expect: RequestCode.ACK };

@@ -74,6 +74,7 @@ function refuse(reason: string): AuthStep {
 /** One connection's RSA handshake and its two CFB streams. */
 export class LegacyAuthenticator implements Authenticator {
   readonly kind = "legacy";
+  readonly sealsStream = true;
   private stage: Stage = "id";
   private outgoing = false;
   private peerName = "";
