@@ -375,3 +375,56 @@ describe("routing through the route layer", () => {
     expect(h.engine.dropCounts()).toEqual({});
   });
 });
+
+describe("restated edges and subnets (send_everything with fresh nonces)", () => {
+  /** alpha with peers beta (conn 1) and gamma (conn 2), holding beta→gamma and beta's subnet. */
+  function known(): Harness {
+    const h = harness();
+    accept(h, 1, "beta");
+    accept(h, 2, "gamma");
+    feed(h, 1, "12 10 beta gamma 192.0.2.3 655 c 5\n10 11 beta 10.2.0.0/16#10\n");
+    h.take(1);
+    h.take(2);
+    h.logs.length = 0;
+    return h;
+  }
+  const ignoredAs = (h: Harness): string[] =>
+    h.logs.filter((l) => l.includes("Ignoring")).map((l) => l.replace(/ \{.*$/, "").replace(/^\d+ /, ""));
+
+  test("exact restatements, in any accepted spelling, are ignored and remembered, never forwarded", () => {
+    const restatements: Array<[string, string]> = [
+      ["12 1a beta gamma 192.0.2.3 655 c 5", "Ignoring ADD_EDGE: identical edge already known"],
+      ["12 1B beta gamma 192.0.2.3 655 c 5", "Ignoring ADD_EDGE: identical edge already known"],
+      ["12 123456789 beta gamma 192.0.2.3 655 c 5", "Ignoring ADD_EDGE: identical edge already known"],
+      ["12  1c beta gamma 192.0.2.3 655 c 5", "Ignoring ADD_EDGE: identical edge already known"],
+      ["12 1d beta gamma 192.0.2.3 655 0c 5", "Ignoring ADD_EDGE: identical edge already known"],
+      ["12 1e beta gamma 192.0.2.3 655 c 5 extra", "Ignoring ADD_EDGE: identical edge already known"],
+      ["12\t1f beta gamma 192.0.2.3 655 c 5", "Ignoring ADD_EDGE: identical edge already known"],
+      ["10 2a beta 10.2.0.0/16#10", "Ignoring ADD_SUBNET: subnet already known"],
+      ["10 2b beta 10.2.0.0/16", "Ignoring ADD_SUBNET: subnet already known"],
+      ["10 2c beta 10.2.0.0/16#10 extra", "Ignoring ADD_SUBNET: subnet already known"],
+    ];
+    for (const [line, reason] of restatements) {
+      const h = known();
+      const seenBefore = h.engine.memoryFigures().seenRequests;
+      feed(h, 1, `${line}\n`);
+      expect({ line, ignored: ignoredAs(h) }).toEqual({ line, ignored: [reason] });
+      expect({ line, seen: h.engine.memoryFigures().seenRequests }).toEqual({ line, seen: seenBefore + 1 });
+      expect({ line, forwarded: h.take(2), closed: h.closed }).toEqual({ line, forwarded: [], closed: [] });
+      // The same line again is a plain duplicate.
+      feed(h, 2, `${line}\n`);
+      expect(ignoredAs(h).at(-1)).toMatch(/already seen$/);
+    }
+  });
+
+  test("near misses are handled in full: changed edges replace and flood, bad nonces close", () => {
+    const h = known();
+    feed(h, 1, "12 3a beta gamma 192.0.2.3 655 c 6\n");
+    expect(h.take(2)).toEqual(["12 3a beta gamma 192.0.2.3 655 c 6"]);
+    expect(h.engine.view().edges.find((e) => e.from === "beta" && e.to === "gamma")?.weight).toBe(6);
+    feed(h, 1, "10 3b beta 10.2.0.0/16#11\n");
+    expect(h.take(2)).toEqual(["10 3b beta 10.2.0.0/16#11"]);
+    feed(h, 1, "12 zz beta gamma 192.0.2.3 655 c 6\n");
+    expect(h.closed).toEqual([1]);
+  });
+});

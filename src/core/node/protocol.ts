@@ -5,6 +5,7 @@
  * connection.
  * @module
  */
+import { restatedKnown } from "./proto_restated.ts";
 import { type Request, RequestCode } from "../meta/requests.ts";
 import type { NodeCore } from "./core.ts";
 import { LogLevel } from "./effects.ts";
@@ -116,7 +117,11 @@ function dispatch(core: NodeCore, c: Connection, line: string, code: number): Ou
   }
   if (c.allow === "all" && code <= RequestCode.ACK) return refused(`${entry.name} on an active connection`);
   // A flooded line seen before was valid when first seen: skip parsing it again.
-  if (FLOODED.has(code) && core.seen.has(line)) return { kind: "ignored", reason: "already seen" };
+  if (FLOODED.has(code)) {
+    if (core.seen.has(line)) return { kind: "ignored", reason: "already seen" };
+    const restated = restatedKnown(core, line, code);
+    if (restated !== undefined) return { kind: "ignored", reason: restated };
+  }
   // graph() is coalesced, but requests other than the flooded graph updates read reachability
   // and key state that a pending graph() would reset: settle it first, as tinc would have.
   if (!FLOODED.has(code)) core.flushGraph();
