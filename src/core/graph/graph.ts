@@ -14,8 +14,9 @@
 import { OPTION_INDIRECT } from "../meta/requests.ts";
 
 /** One directed edge as announced by ADD_EDGE (`from` owns it). Address and port stay text,
- * as tinc keeps unparseable ones verbatim and re-sends them. */
-export interface EdgeInfo {
+ * as tinc keeps unparseable ones verbatim and re-sends them. `EdgeTag` is the type of an opaque
+ * value a caller may attach (see {@link MeshEdge.tag}). */
+export interface EdgeInfo<EdgeTag = unknown> {
   from: string;
   to: string;
   address: string;
@@ -25,12 +26,17 @@ export interface EdgeInfo {
   /** tinc 1.1 only: the address `from` sees locally for `to`. */
   localAddress?: string;
   localPort?: string;
+  /** The caller's own value for this edge (e.g. its record of it), handed back with the edge so
+   * that the caller needs no look-up by names. Absent or undefined keeps the stored tag. */
+  tag?: EdgeTag | undefined;
 }
 
 /** A stored edge. Read-only to callers; change it through {@link MeshGraph.updateEdge}. */
-export interface MeshEdge extends Readonly<EdgeInfo> {
+export interface MeshEdge<EdgeTag = unknown> extends Readonly<EdgeInfo<EdgeTag>> {
   /** The edge `to → from`, if known; without it this edge is unused. */
-  readonly reverse: MeshEdge | null;
+  readonly reverse: MeshEdge<EdgeTag> | null;
+  /** The last tag given to addEdge/updateEdge for this edge; undefined if none was. */
+  readonly tag: EdgeTag | undefined;
 }
 
 /** Compares like C's strcmp on ASCII names. */
@@ -49,7 +55,7 @@ export function compareEdgeWeightOrder(
   return 0;
 }
 
-class EdgeRecord implements MeshEdge {
+class EdgeRecord<NodeTag, EdgeTag> implements MeshEdge<EdgeTag> {
   from: string;
   to: string;
   address: string;
@@ -59,30 +65,37 @@ class EdgeRecord implements MeshEdge {
   // `declare` keeps absent optional fields absent instead of present-but-undefined.
   declare localAddress?: string;
   declare localPort?: string;
-  reverse: EdgeRecord | null = null;
+  tag: EdgeTag | undefined;
+  reverse: EdgeRecord<NodeTag, EdgeTag> | null = null;
   /** False once deleted; the weight order drops dead records at its next merge. */
   alive = true;
   /** The weight this record is filed under in the weight order, or null if not filed yet. */
   filedWeight: number | null = null;
   /** Waiting in the pending list of the weight order. */
   pending = false;
-  fromNode: NodeRecord;
-  toNode: NodeRecord;
+  fromNode: NodeRecord<NodeTag, EdgeTag>;
+  toNode: NodeRecord<NodeTag, EdgeTag>;
 
-  constructor(info: EdgeInfo, fromNode: NodeRecord, toNode: NodeRecord) {
+  constructor(
+    info: EdgeInfo<EdgeTag>,
+    fromNode: NodeRecord<NodeTag, EdgeTag>,
+    toNode: NodeRecord<NodeTag, EdgeTag>,
+  ) {
     this.from = info.from;
     this.to = info.to;
     this.address = info.address;
     this.port = info.port;
     this.options = info.options;
     this.weight = info.weight;
+    this.tag = info.tag;
     if (info.localAddress !== undefined) this.localAddress = info.localAddress;
     if (info.localPort !== undefined) this.localPort = info.localPort;
     this.fromNode = fromNode;
     this.toNode = toNode;
   }
 
-  assign(info: EdgeInfo): void {
+  assign(info: EdgeInfo<EdgeTag>): void {
+    if (info.tag !== undefined) this.tag = info.tag;
     this.address = info.address;
     this.port = info.port;
     this.options = info.options;
@@ -94,29 +107,51 @@ class EdgeRecord implements MeshEdge {
   }
 }
 
-class NodeRecord {
+class NodeRecord<NodeTag, EdgeTag> {
   readonly name: string;
   /** Outgoing edges by destination name. */
-  readonly out = new Map<string, EdgeRecord>();
+  readonly out = new Map<string, EdgeRecord<NodeTag, EdgeTag>>();
+  /** The same edges in destination-name order (the order the search takes them in), kept sorted
+   * by binary insertion and removal: a search runs after every batch of changes, and re-sorting a
+   * node's edges after each change cost more than the search itself. */
+  readonly byDestination: EdgeRecord<NodeTag, EdgeTag>[] = [];
   /** Number of edges pointing at this node (no map of them: an engine holds a graph per node of
    * the mesh, and only the rare deleteNode needs to find them). */
   incomingCount = 0;
-  /** `out` sorted by destination name; rebuilt lazily after a change. */
-  sortedOut: EdgeRecord[] | null = null;
-  /** Dense index assigned at each route computation. */
+  /** Position in the graph's name order, valid while the set of names is unchanged. */
   index = 0;
+  /** False once deleted; the name order drops dead records at its next merge. */
+  alive = true;
+  /** Its edges changed since its segment of the {@link Adjacency} was written. */
+  adjacencyDirty = false;
+  tag: NodeTag | undefined = undefined;
 
   constructor(name: string) {
     this.name = name;
   }
 
-  edgesByDestination(): EdgeRecord[] {
-    let sorted = this.sortedOut;
-    if (sorted === null) {
-      sorted = [...this.out.values()].sort((a, b) => compareNames(a.to, b.to));
-      this.sortedOut = sorted;
+  /** Where an edge to `to` is, or would go, in `byDestination`. */
+  private slot(to: string): number {
+    const list = this.byDestination;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.to < to) lo = mid + 1;
+      else hi = mid;
     }
-    return sorted;
+    return lo;
+  }
+
+  link(edge: EdgeRecord<NodeTag, EdgeTag>): void {
+    this.out.set(edge.to, edge);
+    this.byDestination.splice(this.slot(edge.to), 0, edge);
+  }
+
+  unlink(edge: EdgeRecord<NodeTag, EdgeTag>): void {
+    this.out.delete(edge.to);
+    const at = this.slot(edge.to);
+    if (this.byDestination[at] === edge) this.byDestination.splice(at, 1);
   }
 }
 
@@ -190,7 +225,7 @@ export interface ReachabilityDiff {
 const UNREACHABLE = -1;
 
 /** What {@link MeshGraph.forEachRoute} reports for each node (fields as in {@link NodeRoute}). */
-export type RouteVisitor = (
+export type RouteVisitor<EdgeTag = unknown> = (
   index: number,
   name: string,
   reachable: boolean,
@@ -198,12 +233,30 @@ export type RouteVisitor = (
   via: string | null,
   distance: number,
   indirect: boolean,
-  prevedge: MeshEdge | null,
+  prevedge: MeshEdge<EdgeTag> | null,
+  options: number,
+) => void;
+
+/**
+ * What {@link MeshGraph.forEachRouteTagged} reports for each node: the fields of
+ * {@link NodeRoute}, with the node, its nexthop and its via given by their tags (set with
+ * {@link MeshGraph.tagNode}; undefined for an untagged node). An unreachable node has
+ * undefined nexthop and via tags, distance -1, indirect false, no prevedge and options 0.
+ */
+export type TaggedRouteVisitor<NodeTag = unknown, EdgeTag = unknown> = (
+  nodeTag: NodeTag | undefined,
+  name: string,
+  reachable: boolean,
+  nexthopTag: NodeTag | undefined,
+  viaTag: NodeTag | undefined,
+  distance: number,
+  indirect: boolean,
+  prevedge: MeshEdge<EdgeTag> | null,
   options: number,
 ) => void;
 
 /** The search's per-node arrays, indexed by position in name order. */
-class SearchScratch {
+class SearchScratch<NodeTag, EdgeTag> {
   readonly capacity: number;
   readonly visited: Uint8Array;
   readonly indirect: Uint8Array;
@@ -211,9 +264,10 @@ class SearchScratch {
   readonly weighted: Float64Array;
   readonly nexthop: Int32Array;
   readonly via: Int32Array;
-  readonly options: Float64Array;
-  readonly prevedge: (EdgeRecord | null)[];
-  readonly firstEdge: (EdgeRecord | null)[];
+  readonly prevedge: (EdgeRecord<NodeTag, EdgeTag> | null)[];
+  readonly firstEdge: (EdgeRecord<NodeTag, EdgeTag> | null)[];
+  /** How many leading entries of `prevedge`/`firstEdge` the last search may have set. */
+  private used = 0;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -223,9 +277,8 @@ class SearchScratch {
     this.weighted = new Float64Array(capacity);
     this.nexthop = new Int32Array(capacity);
     this.via = new Int32Array(capacity);
-    this.options = new Float64Array(capacity);
-    this.prevedge = new Array<EdgeRecord | null>(capacity).fill(null);
-    this.firstEdge = new Array<EdgeRecord | null>(capacity).fill(null);
+    this.prevedge = new Array<EdgeRecord<NodeTag, EdgeTag> | null>(capacity).fill(null);
+    this.firstEdge = new Array<EdgeRecord<NodeTag, EdgeTag> | null>(capacity).fill(null);
   }
 
   /** Every node unvisited, as at the start of a search over `count` nodes. */
@@ -236,11 +289,176 @@ class SearchScratch {
     this.weighted.fill(0, 0, count);
     this.nexthop.fill(UNREACHABLE, 0, count);
     this.via.fill(UNREACHABLE, 0, count);
-    this.options.fill(0, 0, count);
-    // Beyond `count` too: no edge record stays reachable from here once its node is gone.
-    this.prevedge.fill(null);
-    this.firstEdge.fill(null);
+    // Beyond `count` too when the mesh shrank: no edge record stays reachable from here once its
+    // node is gone.
+    const used = Math.max(count, this.used);
+    this.prevedge.fill(null, 0, used);
+    this.firstEdge.fill(null, 0, used);
+    this.used = count;
   }
+}
+
+/** Free slots each node's segment gets at a rebuild, so that a new edge seldom moves it. */
+const SEGMENT_SLACK = 2;
+
+/**
+ * The search's copy of the usable edges (those whose reverse exists, except edges to myself,
+ * which the search skips), as flat typed arrays: node i (position in name order) owns slots
+ * `start[i]` .. `start[i] + count[i] - 1`, holding its edges in destination-name order, with
+ * room up to `start[i] + capacity[i]`. Walking these instead of the edge objects made the
+ * search about four times faster: the objects are scattered over the heap, and every edge
+ * cost a chain of dependent loads.
+ *
+ * A change rewrites only the segments of the nodes whose edges changed; a segment that
+ * outgrows its room moves to the end, and when the end is reached everything is laid out
+ * afresh. Slots are positions in the name order, so a new or deleted node means a rebuild.
+ */
+class Adjacency<NodeTag, EdgeTag> {
+  start = new Int32Array(0);
+  count = new Int32Array(0);
+  capacity = new Int32Array(0);
+  /** Per slot: the destination's position in name order. */
+  target = new Int32Array(0);
+  weight = new Float64Array(0);
+  /** Per slot: 1 if the edge carries OPTION_INDIRECT. */
+  indirect = new Uint8Array(0);
+  edge: (EdgeRecord<NodeTag, EdgeTag> | null)[] = [];
+  /** Slots handed out to segments so far. */
+  private used = 0;
+
+  /** Lays out every node's segment afresh. */
+  rebuild(records: readonly NodeRecord<NodeTag, EdgeTag>[], me: number): void {
+    const nodes = records.length;
+    let total = 0;
+    for (let i = 0; i < nodes; i++) total += usableEdgeCount(records[i]!, me) + SEGMENT_SLACK;
+    // Room for segments to move before the next rebuild.
+    const size = total + (total >> 1) + 64;
+    this.start = new Int32Array(nodes);
+    this.count = new Int32Array(nodes);
+    this.capacity = new Int32Array(nodes);
+    this.target = new Int32Array(size);
+    this.weight = new Float64Array(size);
+    this.indirect = new Uint8Array(size);
+    this.edge = new Array<EdgeRecord<NodeTag, EdgeTag> | null>(size).fill(null);
+    let at = 0;
+    for (let i = 0; i < nodes; i++) {
+      const rec = records[i]!;
+      const room = usableEdgeCount(rec, me) + SEGMENT_SLACK;
+      this.start[i] = at;
+      this.capacity[i] = room;
+      at += room;
+      this.fill(rec, me);
+    }
+    this.used = at;
+  }
+
+  /** Rewrites the segment of `rec`; false if it needs more room than is left (then rebuild). */
+  rewrite(rec: NodeRecord<NodeTag, EdgeTag>, me: number): boolean {
+    const i = rec.index;
+    const needed = usableEdgeCount(rec, me);
+    if (needed > this.capacity[i]!) {
+      const room = 2 * needed + SEGMENT_SLACK;
+      if (this.used + room > this.target.length) return false;
+      // The old slots are abandoned; drop their edges so that deleted ones can be collected.
+      this.edge.fill(null, this.start[i]!, this.start[i]! + this.capacity[i]!);
+      this.start[i] = this.used;
+      this.capacity[i] = room;
+      this.used += room;
+    }
+    this.fill(rec, me);
+    return true;
+  }
+
+  /** Writes `rec`'s usable edges into its segment, which has room for them. */
+  private fill(rec: NodeRecord<NodeTag, EdgeTag>, me: number): void {
+    const i = rec.index;
+    const first = this.start[i]!;
+    let k = first;
+    for (const e of rec.byDestination) {
+      if (!isUsable(e, me)) continue;
+      this.target[k] = e.toNode.index;
+      this.weight[k] = e.weight;
+      this.indirect[k] = (e.options & OPTION_INDIRECT) !== 0 ? 1 : 0;
+      this.edge[k] = e;
+      k++;
+    }
+    this.count[i] = k - first;
+    this.edge.fill(null, k, first + this.capacity[i]!);
+  }
+}
+
+/** What {@link breadthFirst} returns when its queue is too short. */
+const OUT_OF_ROOM = 2;
+
+/**
+ * The breadth-first search proper (see {@link MeshGraph.computeRoutes}) over `adj`, into `sc`
+ * (fresh from `reset`). The queue is a fixed array, so that the loop never has to reload it:
+ * a search that would overflow it gives up, and the caller runs it again with a longer one.
+ * @returns 1 if the search stopped at `maxPops`, 0 if it ended by itself, or OUT_OF_ROOM
+ */
+function breadthFirst<NodeTag, EdgeTag>(
+  queue: Int32Array,
+  adj: Adjacency<NodeTag, EdgeTag>,
+  sc: SearchScratch<NodeTag, EdgeTag>,
+  me: number,
+  weightTieBreak: boolean,
+  maxPops: number,
+): number {
+  const { start, count: degree, target, weight, indirect: edgeIndirect, edge: slotEdge } = adj;
+  const { visited, indirect, distance, weighted, nexthop, via, prevedge, firstEdge } = sc;
+  visited[me] = 1;
+  indirect[me] = 0;
+  distance[me] = 0;
+  nexthop[me] = me;
+  via[me] = me;
+  queue[0] = me;
+  let tail = 1;
+  for (let head = 0; head < tail; head++) {
+    if (head >= maxPops) return 1;
+    const n = queue[head]!;
+    const nInd = indirect[n]!;
+    const nDist = distance[n]!;
+    const nWeighted = weighted[n]!;
+    const first = start[n]!;
+    const end = first + degree[n]!;
+    // Room for every edge of n, checked once per node rather than once per edge.
+    if (tail + (end - first) > queue.length) return OUT_OF_ROOM;
+    for (let k = first; k < end; k++) {
+      const x = target[k]!;
+      const ind = nInd === 1 || edgeIndirect[k] === 1 ? 1 : 0;
+      const sameHops = weightTieBreak && distance[x] === nDist + 1;
+      const newWeighted = nWeighted + weight[k]!;
+      if (
+        visited[x] === 1 && (indirect[x] === 0 || ind === 1) && (!sameHops || weighted[x]! <= newWeighted)
+      ) {
+        continue;
+      }
+      const edge = slotEdge[k]!;
+      if (visited[x] === 0) firstEdge[x] = edge;
+      if (visited[x] === 0 || (sameHops && weighted[x]! > newWeighted)) {
+        nexthop[x] = n === me ? x : nexthop[n]!;
+        weighted[x] = newWeighted;
+      }
+      visited[x] = 1;
+      indirect[x] = ind;
+      prevedge[x] = edge;
+      via[x] = ind === 1 ? via[n]! : x;
+      distance[x] = nDist + 1;
+      queue[tail++] = x;
+    }
+  }
+  return 0;
+}
+
+/** Whether the search can take the edge (`me`: myself's position in name order). */
+function isUsable<NodeTag, EdgeTag>(e: EdgeRecord<NodeTag, EdgeTag>, me: number): boolean {
+  return e.reverse !== null && e.toNode.index !== me;
+}
+
+function usableEdgeCount<NodeTag, EdgeTag>(rec: NodeRecord<NodeTag, EdgeTag>, me: number): number {
+  let n = 0;
+  for (const e of rec.byDestination) if (isUsable(e, me)) n++;
+  return n;
 }
 
 class RouteTableImpl implements RouteTable {
@@ -296,15 +514,25 @@ class RouteTableImpl implements RouteTable {
 /**
  * Nodes and directed edges of the mesh, and the route computation over them.
  * Nodes are created on demand by edges or {@link ensureNode}; myself always exists.
+ *
+ * `NodeTag` and `EdgeTag` are the types of opaque values a caller may attach to nodes
+ * ({@link tagNode}) and edges ({@link EdgeInfo.tag}); {@link forEachRouteTagged} hands them back,
+ * so that an engine keeping its own records never maps names back to them.
  */
-export class MeshGraph {
+export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
   /** Our own node name. */
   readonly myself: string;
-  private readonly nodeByName = new Map<string, NodeRecord>();
-  /** Node names in strcmp order as of the last merge; new names wait in `newNames`, removed ones
-   * are dropped at the next merge (same scheme as the weight order below). */
+  private readonly nodeByName = new Map<string, NodeRecord<NodeTag, EdgeTag>>();
+  private readonly myselfRecord: NodeRecord<NodeTag, EdgeTag>;
+  /**
+   * Node records in strcmp order as of the last merge, each with `index` set to its position, and
+   * their names. New records wait in `newRecords`, deleted ones are dropped at the next merge
+   * (same scheme as the weight order below), so that a search over an unchanged set of names
+   * looks nothing up.
+   */
+  private sortedRecords: NodeRecord<NodeTag, EdgeTag>[] = [];
   private sortedNames: string[] = [];
-  private newNames: string[] = [];
+  private newRecords: NodeRecord<NodeTag, EdgeTag>[] = [];
   private namesStale = false;
   private edgeTotal = 0;
   /**
@@ -313,20 +541,31 @@ export class MeshGraph {
    * skipped at the next merge, which costs O(E + k log k) for k changes. Edge operations stay
    * O(1), and a merge happens at most once per route computation.
    */
-  private byWeight: EdgeRecord[] = [];
-  private pendingWeight: EdgeRecord[] = [];
+  private byWeight: EdgeRecord<NodeTag, EdgeTag>[] = [];
+  private pendingWeight: EdgeRecord<NodeTag, EdgeTag>[] = [];
   private weightOrderStale = false;
-  /** Bumped by every change of nodes or edges. */
+  /** Bumped by every change of nodes or edges (not of tags: they play no part in the search). */
   private version = 0;
 
   constructor(myself: string) {
     this.myself = myself;
-    this.ensureNode(myself);
+    this.myselfRecord = this.nodeRecord(myself);
   }
 
   /** Creates the node if it is new. */
   ensureNode(name: string): void {
     this.nodeRecord(name);
+  }
+
+  /** Creates the node if it is new, and attaches `tag` to it (replacing any earlier tag). The tag
+   * goes with the node: after {@link deleteNode} a node of the same name starts untagged. */
+  tagNode(name: string, tag: NodeTag): void {
+    this.nodeRecord(name).tag = tag;
+  }
+
+  /** The tag attached to the node, if it is known and tagged. */
+  nodeTag(name: string): NodeTag | undefined {
+    return this.nodeByName.get(name)?.tag;
   }
 
   /** Whether the node is known. */
@@ -336,37 +575,8 @@ export class MeshGraph {
 
   /** Known node names in strcmp order. */
   nodes(): readonly string[] {
-    if (!this.namesStale) return this.sortedNames;
-    // A name created, removed and created again is listed twice; keep it once.
-    const added = [...new Set(this.newNames)].filter((n) => this.nodeByName.has(n)).sort(compareNames);
-    const old = this.sortedNames;
-    const merged: string[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < old.length || j < added.length) {
-      const a = old[i];
-      if (a !== undefined && !this.nodeByName.has(a)) {
-        i++;
-        continue;
-      }
-      const b = added[j];
-      if (b !== undefined && a === b) {
-        // Removed and re-created since the last merge: keep one copy.
-        j++;
-        continue;
-      }
-      if (b === undefined || (a !== undefined && a < b)) {
-        merged.push(a!);
-        i++;
-      } else {
-        merged.push(b);
-        j++;
-      }
-    }
-    this.sortedNames = merged;
-    this.newNames = [];
-    this.namesStale = false;
-    return merged;
+    this.nameOrder();
+    return this.sortedNames;
   }
 
   /** Number of known nodes. */
@@ -379,8 +589,9 @@ export class MeshGraph {
     return this.edgeTotal;
   }
 
-  /** Adds an edge, creating unknown nodes; an existing edge `from → to` is replaced. */
-  addEdge(info: EdgeInfo): MeshEdge {
+  /** Adds an edge, creating unknown nodes; an existing edge `from → to` is replaced (its tag
+   * only if `info` has one). */
+  addEdge(info: EdgeInfo<EdgeTag>): MeshEdge<EdgeTag> {
     const existing = this.findEdge(info.from, info.to);
     if (existing !== undefined) {
       this.updateEdge(info);
@@ -389,13 +600,15 @@ export class MeshGraph {
     const fromNode = this.nodeRecord(info.from);
     const toNode = this.nodeRecord(info.to);
     const edge = new EdgeRecord(info, fromNode, toNode);
-    fromNode.out.set(info.to, edge);
-    fromNode.sortedOut = null;
+    fromNode.link(edge);
     toNode.incomingCount++;
     const reverse = toNode.out.get(info.from);
     if (reverse !== undefined) {
       edge.reverse = reverse;
       reverse.reverse = edge;
+      // Both directions become usable.
+      this.edgesChanged(fromNode);
+      this.edgesChanged(toNode);
     }
     this.edgeTotal++;
     this.version++;
@@ -403,11 +616,13 @@ export class MeshGraph {
     return edge;
   }
 
-  /** Replaces the fields of the existing edge `from → to`; false if there is none. */
-  updateEdge(info: EdgeInfo): boolean {
+  /** Replaces the fields of the existing edge `from → to` (the tag only if `info` has one);
+   * false if there is none. */
+  updateEdge(info: EdgeInfo<EdgeTag>): boolean {
     const edge = this.findEdge(info.from, info.to);
     if (edge === undefined) return false;
     const reweighted = edge.weight !== info.weight;
+    if (reweighted || edge.options !== info.options) this.edgesChanged(edge.fromNode);
     edge.assign(info);
     this.version++;
     if (reweighted) this.queueWeightChange(edge);
@@ -423,18 +638,19 @@ export class MeshGraph {
   }
 
   /** The edge `from → to`, if known. */
-  getEdge(from: string, to: string): MeshEdge | undefined {
+  getEdge(from: string, to: string): MeshEdge<EdgeTag> | undefined {
     return this.findEdge(from, to);
   }
 
-  /** Outgoing edges of `name` in destination-name order (tinc's per-node edge tree). */
-  edgesFrom(name: string): readonly MeshEdge[] {
+  /** Outgoing edges of `name` in destination-name order (tinc's per-node edge tree); a copy,
+   * unaffected by later changes. */
+  edgesFrom(name: string): readonly MeshEdge<EdgeTag>[] {
     const node = this.nodeByName.get(name);
-    return node === undefined ? [] : node.edgesByDestination();
+    return node === undefined ? [] : node.byDestination.slice();
   }
 
   /** All edges in tinc's weight order (weight, from, to). */
-  edgesByWeight(): readonly MeshEdge[] {
+  edgesByWeight(): readonly MeshEdge<EdgeTag>[] {
     return this.weightOrder();
   }
 
@@ -451,6 +667,8 @@ export class MeshGraph {
       }
     }
     this.nodeByName.delete(name);
+    node.alive = false;
+    node.tag = undefined;
     this.namesStale = true;
     this.version++;
     return true;
@@ -478,8 +696,7 @@ export class MeshGraph {
     const names = this.nodes();
     const count = names.length;
     const truncated = this.search(choices.weightTieBreak ?? true);
-    const { visited, indirect, distance, weighted, nexthop, via, options, prevedge, firstEdge } = this
-      .scratch;
+    const { visited, indirect, distance, weighted, nexthop, via, prevedge, firstEdge } = this.scratch;
     const routes: NodeRoute[] = new Array(count);
     for (let i = 0; i < count; i++) {
       const reachable = visited[i] === 1;
@@ -495,7 +712,7 @@ export class MeshGraph {
         weightedDistance: reachable ? weighted[i]! : 0,
         prevedge: reachable ? prevedge[i]! : null,
         firstEdge: reachable ? firstEdge[i]! : null,
-        options: reachable ? options[i]! : 0,
+        options: reachable ? prevedge[i]?.options ?? 0 : 0,
       };
     }
     const reachable = visited.slice(0, count);
@@ -510,10 +727,10 @@ export class MeshGraph {
    * are only valid during the call. {@link broadcastTree} without a table then uses this search.
    * @returns true if the search hit its safety bound
    */
-  forEachRoute(visit: RouteVisitor, choices: Pick<RouteOptions, "weightTieBreak"> = {}): boolean {
+  forEachRoute(visit: RouteVisitor<EdgeTag>, choices?: Pick<RouteOptions, "weightTieBreak">): boolean {
     const names = this.nodes();
-    const truncated = this.search(choices.weightTieBreak ?? true);
-    const { visited, indirect, distance, nexthop, via, options, prevedge } = this.scratch;
+    const truncated = this.search(choices?.weightTieBreak ?? true);
+    const { visited, indirect, distance, nexthop, via, prevedge } = this.scratch;
     for (let i = 0; i < names.length; i++) {
       if (visited[i] === 1) {
         visit(
@@ -525,9 +742,42 @@ export class MeshGraph {
           distance[i]!,
           indirect[i] === 1,
           prevedge[i] ?? null,
-          options[i]!,
+          prevedge[i]?.options ?? 0,
         );
       } else visit(i, names[i]!, false, null, null, UNREACHABLE, false, null, 0);
+    }
+    return truncated;
+  }
+
+  /**
+   * {@link forEachRoute} with tags instead of names for the node, its nexthop and its via (the
+   * name is still given): an engine that tags its own node records with {@link tagNode} and its
+   * edges with {@link EdgeInfo.tag} gets its records back without a look-up. Nothing is
+   * allocated; the search is skipped when nothing changed since the last one.
+   * @returns true if the search hit its safety bound
+   */
+  forEachRouteTagged(
+    visit: TaggedRouteVisitor<NodeTag, EdgeTag>,
+    choices?: Pick<RouteOptions, "weightTieBreak">,
+  ): boolean {
+    const records = this.nameOrder();
+    const truncated = this.search(choices?.weightTieBreak ?? true);
+    const { visited, indirect, distance, nexthop, via, prevedge } = this.scratch;
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i]!;
+      if (visited[i] === 1) {
+        visit(
+          rec.tag,
+          rec.name,
+          true,
+          records[nexthop[i]!]?.tag,
+          records[via[i]!]?.tag,
+          distance[i]!,
+          indirect[i] === 1,
+          prevedge[i] ?? null,
+          prevedge[i]?.options ?? 0,
+        );
+      } else visit(rec.tag, rec.name, false, undefined, undefined, UNREACHABLE, false, null, 0);
     }
     return truncated;
   }
@@ -551,88 +801,57 @@ export class MeshGraph {
     const names = this.nodes();
     const reachable = new Uint8Array(names.length);
     for (let i = 0; i < names.length; i++) {
-      this.nodeByName.get(names[i]!)!.index = i;
       if (table.route(names[i]!)?.reachable === true) reachable[i] = 1;
     }
     return this.spanningTree(reachable);
   }
 
   /** Per-node arrays of the last search, reused from run to run (grown when nodes are added). */
-  private scratch = new SearchScratch(0);
-  private searchRecords: NodeRecord[] = [];
-  private searchQueue: number[] = [];
-  /** The graph version the scratch arrays describe (-1: none). */
+  private scratch = new SearchScratch<NodeTag, EdgeTag>(0);
+  /** The search's queue of node positions: grown when a search overflows it, then kept. */
+  private searchQueue = new Int32Array(0);
+  /** The graph version and tie rule the scratch arrays describe (version -1: none). */
   private searchedVersion = -1;
+  private searchedTieBreak = true;
+  private searchTruncated = false;
 
-  /** The breadth-first search behind computeRoutes/forEachRoute, into `scratch`. */
+  /** The usable edges as flat arrays for the search; nodes whose edges changed since it was
+   * last brought up to date wait in `dirtyRecords` (all of it is rebuilt after a name change). */
+  private readonly adjacency = new Adjacency<NodeTag, EdgeTag>();
+  private adjacencyStale = true;
+  private dirtyRecords: NodeRecord<NodeTag, EdgeTag>[] = [];
+
+  /**
+   * The breadth-first search behind computeRoutes/forEachRoute, into `scratch`. It walks the
+   * {@link Adjacency} arrays, brought up to date for the nodes whose edges changed, so a search
+   * after a few changes costs O(nodes + edges) array reads, with no look-up by name and nothing
+   * allocated; with no change at all since the last search, it is skipped.
+   */
   private search(weightTieBreak: boolean): boolean {
-    const names = this.nodes();
-    const count = names.length;
+    const records = this.nameOrder();
+    if (this.searchedVersion === this.version && this.searchedTieBreak === weightTieBreak) {
+      return this.searchTruncated;
+    }
+    const count = records.length;
     if (this.scratch.capacity < count) {
       this.scratch = new SearchScratch(Math.max(count, 2 * this.scratch.capacity));
     }
     const sc = this.scratch;
-    sc.reset(count);
-    const records = this.searchRecords;
-    records.length = count;
-    for (let i = 0; i < count; i++) {
-      const rec = this.nodeByName.get(names[i]!)!;
-      rec.index = i;
-      records[i] = rec;
-    }
-    const me = this.nodeByName.get(this.myself)!.index;
-    const { visited, indirect, distance, weighted, nexthop, via, options, prevedge, firstEdge } = sc;
-
-    visited[me] = 1;
-    indirect[me] = 0;
-    distance[me] = 0;
-    nexthop[me] = me;
-    via[me] = me;
-
-    const queue = this.searchQueue;
-    queue.length = 0;
-    queue.push(me);
+    const me = this.myselfRecord.index;
+    const adj = this.syncAdjacency(records, me);
     const maxPops = 64 * (count + this.edgeTotal) + 64;
-    let truncated = false;
-    for (let head = 0; head < queue.length; head++) {
-      if (head >= maxPops) {
-        truncated = true;
-        break;
-      }
-      const n = queue[head]!;
-      const nInd = indirect[n]!;
-      const nDist = distance[n]!;
-      const nWeighted = weighted[n]!;
-      for (const edge of records[n]!.edgesByDestination()) {
-        if (edge.reverse === null) continue;
-        const x = edge.toNode.index;
-        if (x === me) continue;
-        const ind = nInd === 1 || (edge.options & OPTION_INDIRECT) !== 0 ? 1 : 0;
-        const sameHops = weightTieBreak && distance[x] === nDist + 1;
-        const newWeighted = nWeighted + edge.weight;
-        if (
-          visited[x] === 1 && (indirect[x] === 0 || ind === 1) && (!sameHops || weighted[x]! <= newWeighted)
-        ) {
-          continue;
-        }
-        if (visited[x] === 0) firstEdge[x] = edge;
-        if (visited[x] === 0 || (sameHops && weighted[x]! > newWeighted)) {
-          nexthop[x] = n === me ? x : nexthop[n]!;
-          weighted[x] = newWeighted;
-        }
-        visited[x] = 1;
-        indirect[x] = ind;
-        prevedge[x] = edge;
-        via[x] = ind === 1 ? via[n]! : x;
-        options[x] = edge.options;
-        distance[x] = nDist + 1;
-        queue.push(x);
-      }
+    if (this.searchQueue.length < 2 * count + 64) this.searchQueue = new Int32Array(2 * count + 64);
+    let outcome: number;
+    for (;;) {
+      sc.reset(count);
+      outcome = breadthFirst(this.searchQueue, adj, sc, me, weightTieBreak, maxPops);
+      if (outcome !== OUT_OF_ROOM) break;
+      this.searchQueue = new Int32Array(2 * this.searchQueue.length);
     }
-    queue.length = 0;
-    // Records must not outlive their nodes through this cache.
-    records.length = 0;
+    const truncated = outcome === 1;
     this.searchedVersion = this.version;
+    this.searchedTieBreak = weightTieBreak;
+    this.searchTruncated = truncated;
     return truncated;
   }
 
@@ -646,8 +865,11 @@ export class MeshGraph {
    * tree of a connected component is unique, so Kruskal's union-find over the same order gives
    * the same edges in O(E). Only edges between reachable nodes can join the seed's tree: an
    * edge with a reverse whose one end is reachable makes the other end reachable too.
+   *
+   * `reachable` is indexed by the current name order.
    */
   private spanningTree(reachable: Uint8Array): MstEdge[] {
+    this.nameOrder();
     const parent = new Int32Array(reachable.length);
     for (let i = 0; i < parent.length; i++) parent[i] = i;
     const find = (i: number): number => {
@@ -677,27 +899,95 @@ export class MeshGraph {
     return tree;
   }
 
-  private nodeRecord(name: string): NodeRecord {
+  /** Node records in strcmp order, each with `index` set to its position (and `sortedNames` to
+   * match); merged only after a node was created or deleted. */
+  private nameOrder(): NodeRecord<NodeTag, EdgeTag>[] {
+    if (this.namesStale) {
+      const added = this.newRecords.filter((r) => r.alive).sort((a, b) => compareNames(a.name, b.name));
+      const old = this.sortedRecords;
+      // Each live name has exactly one live record, either in `old` or in `added`.
+      const merged: NodeRecord<NodeTag, EdgeTag>[] = [];
+      let i = 0;
+      let j = 0;
+      while (i < old.length || j < added.length) {
+        const a = old[i];
+        if (a !== undefined && !a.alive) {
+          i++;
+          continue;
+        }
+        const b = added[j];
+        if (b === undefined || (a !== undefined && a.name < b.name)) {
+          merged.push(a!);
+          i++;
+        } else {
+          merged.push(b);
+          j++;
+        }
+      }
+      const names: string[] = new Array(merged.length);
+      for (let k = 0; k < merged.length; k++) {
+        const rec = merged[k]!;
+        rec.index = k;
+        names[k] = rec.name;
+      }
+      this.sortedRecords = merged;
+      this.sortedNames = names;
+      // The adjacency arrays hold positions in this order.
+      this.adjacencyStale = true;
+      this.newRecords = [];
+      this.namesStale = false;
+    }
+    return this.sortedRecords;
+  }
+
+  /** The adjacency arrays with every pending change written in. */
+  private syncAdjacency(
+    records: readonly NodeRecord<NodeTag, EdgeTag>[],
+    me: number,
+  ): Adjacency<NodeTag, EdgeTag> {
+    const adj = this.adjacency;
+    let rebuild = this.adjacencyStale;
+    for (const rec of this.dirtyRecords) {
+      rec.adjacencyDirty = false;
+      if (!rebuild && rec.alive) rebuild = !adj.rewrite(rec, me);
+    }
+    this.dirtyRecords.length = 0;
+    if (rebuild) adj.rebuild(records, me);
+    this.adjacencyStale = false;
+    return adj;
+  }
+
+  /** Notes that the search's copy of `rec`'s usable edges is out of date. */
+  private edgesChanged(rec: NodeRecord<NodeTag, EdgeTag>): void {
+    // A full rebuild is due anyway: keep the list short.
+    if (rec.adjacencyDirty || this.adjacencyStale) return;
+    rec.adjacencyDirty = true;
+    this.dirtyRecords.push(rec);
+  }
+
+  private nodeRecord(name: string): NodeRecord<NodeTag, EdgeTag> {
     let node = this.nodeByName.get(name);
     if (node === undefined) {
       node = new NodeRecord(name);
       this.nodeByName.set(name, node);
-      this.newNames.push(name);
+      this.newRecords.push(node);
       this.namesStale = true;
       this.version++;
     }
     return node;
   }
 
-  private findEdge(from: string, to: string): EdgeRecord | undefined {
+  private findEdge(from: string, to: string): EdgeRecord<NodeTag, EdgeTag> | undefined {
     return this.nodeByName.get(from)?.out.get(to);
   }
 
-  private unlinkEdge(edge: EdgeRecord): void {
-    edge.fromNode.out.delete(edge.to);
-    edge.fromNode.sortedOut = null;
+  private unlinkEdge(edge: EdgeRecord<NodeTag, EdgeTag>): void {
+    edge.fromNode.unlink(edge);
     edge.toNode.incomingCount--;
     if (edge.reverse !== null) {
+      // Both directions were usable.
+      this.edgesChanged(edge.fromNode);
+      this.edgesChanged(edge.toNode);
       edge.reverse.reverse = null;
       edge.reverse = null;
     }
@@ -707,14 +997,14 @@ export class MeshGraph {
     this.weightOrderStale = true;
   }
 
-  private queueWeightChange(edge: EdgeRecord): void {
+  private queueWeightChange(edge: EdgeRecord<NodeTag, EdgeTag>): void {
     this.weightOrderStale = true;
     if (edge.pending) return;
     edge.pending = true;
     this.pendingWeight.push(edge);
     // Without merges (routes computed without the tree) deleted records would pile up here.
     if (this.pendingWeight.length > 2 * this.edgeTotal + 64) {
-      const kept: EdgeRecord[] = [];
+      const kept: EdgeRecord<NodeTag, EdgeTag>[] = [];
       for (const e of this.pendingWeight) {
         if (e.alive) kept.push(e);
         else e.pending = false;
@@ -724,7 +1014,7 @@ export class MeshGraph {
   }
 
   /** The weight order with all queued changes merged in. */
-  private weightOrder(): EdgeRecord[] {
+  private weightOrder(): EdgeRecord<NodeTag, EdgeTag>[] {
     if (!this.weightOrderStale) return this.byWeight;
     // Decide what stays before any record is re-filed: a record filed under another weight
     // than its current one was re-weighted and comes back through `added`.
@@ -733,7 +1023,7 @@ export class MeshGraph {
     added.sort(compareEdgeWeightOrder);
     for (const e of this.pendingWeight) e.pending = false;
     this.pendingWeight = [];
-    const merged: EdgeRecord[] = new Array(kept.length + added.length);
+    const merged: EdgeRecord<NodeTag, EdgeTag>[] = new Array(kept.length + added.length);
     let i = 0;
     let j = 0;
     for (let k = 0; k < merged.length; k++) {
