@@ -387,14 +387,17 @@ class Adjacency<NodeTag, EdgeTag> {
   }
 }
 
-/** What {@link breadthFirst} returns when its queue is too short. */
-const OUT_OF_ROOM = 2;
+/** What {@link breadthFirst} returns: the search ended by itself, hit its safety bound, or would
+ * have overflowed its queue. */
+const SEARCH_DONE = 0;
+const SEARCH_TRUNCATED = 1;
+const SEARCH_OUT_OF_ROOM = 2;
 
 /**
  * The breadth-first search proper (see {@link MeshGraph.computeRoutes}) over `adj`, into `sc`
  * (fresh from `reset`). The queue is a fixed array, so that the loop never has to reload it:
  * a search that would overflow it gives up, and the caller runs it again with a longer one.
- * @returns 1 if the search stopped at `maxPops`, 0 if it ended by itself, or OUT_OF_ROOM
+ * @returns SEARCH_DONE, SEARCH_TRUNCATED (stopped at `maxPops`) or SEARCH_OUT_OF_ROOM
  */
 function breadthFirst<NodeTag, EdgeTag>(
   queue: Int32Array,
@@ -414,7 +417,7 @@ function breadthFirst<NodeTag, EdgeTag>(
   queue[0] = me;
   let tail = 1;
   for (let head = 0; head < tail; head++) {
-    if (head >= maxPops) return 1;
+    if (head >= maxPops) return SEARCH_TRUNCATED;
     const n = queue[head]!;
     const nInd = indirect[n]!;
     const nDist = distance[n]!;
@@ -422,7 +425,7 @@ function breadthFirst<NodeTag, EdgeTag>(
     const first = start[n]!;
     const end = first + degree[n]!;
     // Room for every edge of n, checked once per node rather than once per edge.
-    if (tail + (end - first) > queue.length) return OUT_OF_ROOM;
+    if (tail + (end - first) > queue.length) return SEARCH_OUT_OF_ROOM;
     for (let k = first; k < end; k++) {
       const x = target[k]!;
       const ind = nInd === 1 || edgeIndirect[k] === 1 ? 1 : 0;
@@ -447,7 +450,7 @@ function breadthFirst<NodeTag, EdgeTag>(
       queue[tail++] = x;
     }
   }
-  return 0;
+  return SEARCH_DONE;
 }
 
 /** Whether the search can take the edge (`me`: myself's position in name order). */
@@ -845,10 +848,10 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
     for (;;) {
       sc.reset(count);
       outcome = breadthFirst(this.searchQueue, adj, sc, me, weightTieBreak, maxPops);
-      if (outcome !== OUT_OF_ROOM) break;
+      if (outcome !== SEARCH_OUT_OF_ROOM) break;
       this.searchQueue = new Int32Array(2 * this.searchQueue.length);
     }
-    const truncated = outcome === 1;
+    const truncated = outcome === SEARCH_TRUNCATED;
     this.searchedVersion = this.version;
     this.searchedTieBreak = weightTieBreak;
     this.searchTruncated = truncated;

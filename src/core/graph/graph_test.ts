@@ -598,6 +598,264 @@ describe("MeshGraph store", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Tags and forEachRouteTagged.
+
+interface NodeBox {
+  readonly name: string;
+}
+interface EdgeBox {
+  readonly from: string;
+  readonly to: string;
+  readonly serial: number;
+}
+
+/** An edge for a graph with typed tags, carrying none. */
+function untagged(from: string, to: string, weight = 10, options = 0): EdgeInfo<never> {
+  return { ...edge(from, to, weight, options), tag: undefined };
+}
+
+/** One visit of either route visitor, with nodes and edges named. */
+type Visit = [string, boolean, string | null, string | null, number, boolean, string | null, number];
+
+function untaggedVisits(g: MeshGraph<NodeBox, EdgeBox>, weightTieBreak: boolean): Visit[] {
+  const out: Visit[] = [];
+  g.forEachRoute((_i, name, reachable, nexthop, via, distance, indirect, prevedge, opts) => {
+    const prev = prevedge === null ? null : `${prevedge.from}>${prevedge.to}`;
+    out.push([name, reachable, nexthop, via, distance, indirect, prev, opts]);
+  }, { weightTieBreak });
+  return out;
+}
+
+describe("tags and forEachRouteTagged", () => {
+  test("node and edge tags round-trip through tagNode, addEdge and updateEdge", () => {
+    const g = new MeshGraph<NodeBox, EdgeBox>("m");
+    const m = { name: "m" };
+    g.tagNode("m", m);
+    expect(g.nodeTag("m")).toBe(m);
+    expect(g.nodeTag("x")).toBeUndefined();
+    // tagNode creates the node, like ensureNode.
+    const x = { name: "x" };
+    g.tagNode("x", x);
+    expect(g.hasNode("x")).toBe(true);
+    expect(g.nodes()).toEqual(["m", "x"]);
+    expect(g.nodeTag("x")).toBe(x);
+    const x2 = { name: "x" };
+    g.tagNode("x", x2);
+    expect(g.nodeTag("x")).toBe(x2);
+
+    const e1: EdgeBox = { from: "m", to: "x", serial: 1 };
+    const stored = g.addEdge({ ...edge("m", "x"), tag: e1 });
+    expect(stored.tag).toBe(e1);
+    expect(g.getEdge("m", "x")?.tag).toBe(e1);
+    // No tag given: the stored one stays.
+    expect(g.updateEdge(untagged("m", "x", 20))).toBe(true);
+    expect(g.getEdge("m", "x")?.tag).toBe(e1);
+    expect(g.getEdge("m", "x")?.weight).toBe(20);
+    const e2: EdgeBox = { from: "m", to: "x", serial: 2 };
+    expect(g.updateEdge({ ...edge("m", "x", 20), tag: e2 })).toBe(true);
+    expect(g.getEdge("m", "x")?.tag).toBe(e2);
+    const e3: EdgeBox = { from: "m", to: "x", serial: 3 };
+    expect(g.addEdge({ ...edge("m", "x", 5), tag: e3 })).toBe(stored);
+    expect(stored.tag).toBe(e3);
+    // An untagged edge reads undefined; the reverse link carries its own tag.
+    g.addEdge(untagged("x", "m"));
+    expect(g.getEdge("x", "m")?.tag).toBeUndefined();
+    expect(g.getEdge("x", "m")?.reverse?.tag).toBe(e3);
+    expect(g.edgesFrom("m").map((e) => e.tag)).toEqual([e3]);
+    expect(g.edgesByWeight().map((e) => e.tag?.serial)).toEqual([3, undefined]);
+
+    // The tag goes with the node: a re-created node starts untagged.
+    expect(g.deleteNode("x")).toBe(true);
+    expect(g.nodeTag("x")).toBeUndefined();
+    g.addEdge(untagged("m", "x"));
+    expect(g.nodeTag("x")).toBeUndefined();
+    expect(g.getEdge("m", "x")?.tag).toBeUndefined();
+  });
+
+  test("forEachRouteTagged reports tags for node, nexthop and via, and the tagged prevedge", () => {
+    // a — m — b — c, with b—c INDIRECT: c's via stays b.
+    const g = new MeshGraph<NodeBox, EdgeBox>("m");
+    const box = new Map<string, NodeBox>();
+    for (const name of ["a", "b", "c", "m", "lonely"]) {
+      box.set(name, { name });
+      g.tagNode(name, box.get(name)!);
+    }
+    let serial = 0;
+    const tagged = (from: string, to: string, options = 0) =>
+      g.addEdge({ ...edge(from, to, 10, options), tag: { from, to, serial: serial++ } });
+    for (const [p, q] of [["a", "m"], ["m", "b"]]) {
+      tagged(p!, q!);
+      tagged(q!, p!);
+    }
+    tagged("b", "c", INDIRECT);
+    tagged("c", "b", INDIRECT);
+    const seen: string[] = [];
+    const truncated = g.forEachRouteTagged(
+      (nodeTag, name, reachable, nexthopTag, viaTag, distance, indirect, prevedge, opts) => {
+        expect(nodeTag).toBe(box.get(name)!);
+        const prev = prevedge === null ? "-" : `${prevedge.tag!.from}>${prevedge.tag!.to}`;
+        expect(
+          prevedge === null || (prevedge.tag!.from === prevedge.from && prevedge.tag!.to === prevedge.to),
+        )
+          .toBe(true);
+        seen.push(
+          reachable
+            ? `${name}: ${nexthopTag!.name}/${viaTag!.name}/${distance}${
+              indirect ? " indirect" : ""
+            } ${prev} ${opts}`
+            : `${name}: - ${nexthopTag} ${viaTag} ${distance} ${indirect} ${prev} ${opts}`,
+        );
+      },
+    );
+    expect(truncated).toBe(false);
+    expect(seen).toEqual([
+      "a: a/a/1 m>a 0",
+      "b: b/b/1 m>b 0",
+      "c: b/b/2 indirect b>c 1",
+      "lonely: - undefined undefined -1 false - 0",
+      "m: m/m/0 - 0",
+    ]);
+    // Tags are read at each visit: a new tag shows without any graph change.
+    const b2 = { name: "b" };
+    g.tagNode("b", b2);
+    const via: (NodeBox | undefined)[] = [];
+    g.forEachRouteTagged((nodeTag, _name, _reachable, _nexthop, viaTag) => {
+      if (nodeTag?.name === "c") via.push(viaTag);
+    });
+    expect(via).toEqual([b2]);
+    expect(via[0]).toBe(b2);
+  });
+
+  test("forEachRouteTagged reports exactly what forEachRoute does, through random changes", () => {
+    fc.assert(
+      fc.property(
+        meshArb(20),
+        fc.array(fc.tuple(smallOrAny, smallOrAny, fc.nat(4)), { maxLength: 40, size: "max" }),
+        fc.boolean(),
+        (mesh, ops, weightTieBreak) => {
+          const g = new MeshGraph<NodeBox, EdgeBox>(mesh.myself);
+          const boxes = new Map<string, NodeBox>();
+          let serial = 0;
+          const tagName = (name: string) => {
+            const b = { name };
+            boxes.set(name, b);
+            g.tagNode(name, b);
+          };
+          // Every other node tagged; the rest report undefined until they are.
+          mesh.names.forEach((name, i) => (i % 2 === 0 ? tagName(name) : g.ensureNode(name)));
+          const edgeTags = new Map<string, EdgeBox>();
+          const put = (from: string, to: string, weight: number, options: number) => {
+            const tag = { from, to, serial: serial++ };
+            edgeTags.set(`${from}>${to}`, tag);
+            g.addEdge({ ...edge(from, to, weight, options), tag });
+          };
+          for (const e of mesh.edges) put(e.from, e.to, e.weight, e.options);
+
+          const check = () => {
+            const want = untaggedVisits(g, weightTieBreak);
+            const got: Visit[] = [];
+            const truncated = g.forEachRouteTagged(
+              (nodeTag, name, reachable, nexthopTag, viaTag, distance, indirect, prevedge, opts) => {
+                expect(nodeTag).toBe(boxes.get(name));
+                const w = want[got.length]!;
+                // A tag names its node, or the node is untagged: then the name comes from the
+                // untagged visitor and must be one whose tag is unset.
+                const nexthop = nexthopTag?.name ?? (w[2] !== null && !boxes.has(w[2]) ? w[2] : null);
+                const via = viaTag?.name ?? (w[3] !== null && !boxes.has(w[3]) ? w[3] : null);
+                if (prevedge !== null) {
+                  expect(prevedge.tag).toBe(edgeTags.get(`${prevedge.from}>${prevedge.to}`)!);
+                }
+                const prev = prevedge === null ? null : `${prevedge.from}>${prevedge.to}`;
+                got.push([name, reachable, nexthop, via, distance, indirect, prev, opts]);
+              },
+              { weightTieBreak },
+            );
+            expect(got).toEqual(want);
+            expect(truncated).toBe(false);
+          };
+
+          check();
+          for (const [a, b, kind] of ops) {
+            const live = g.edgesByWeight();
+            if (kind === 0 && live.length > 0) {
+              const e = live[a % live.length]!;
+              g.deleteEdge(e.from, e.to);
+              edgeTags.delete(`${e.from}>${e.to}`);
+            } else if (kind === 1 && live.length > 0) {
+              // Re-weight (sometimes with a new tag, sometimes keeping the old one).
+              const e = live[a % live.length]!;
+              const info = untagged(e.from, e.to, b % 4, b % 3 === 0 ? INDIRECT : 0);
+              if (b % 2 === 0) {
+                const tag = { from: e.from, to: e.to, serial: serial++ };
+                edgeTags.set(`${e.from}>${e.to}`, tag);
+                g.updateEdge({ ...info, tag });
+              } else g.updateEdge(info);
+            } else if (kind === 2) {
+              const from = mesh.names[a % mesh.names.length]!;
+              const to = mesh.names[b % mesh.names.length]!;
+              if (from !== to) put(from, to, (a + b) % 5, 0);
+            } else if (kind === 3) {
+              const names = g.nodes();
+              const victim = names[a % names.length]!;
+              if (g.deleteNode(victim)) {
+                boxes.delete(victim);
+                for (const k of [...edgeTags.keys()]) {
+                  const [from, to] = k.split(">");
+                  if (from === victim || to === victim) edgeTags.delete(k);
+                }
+              }
+            } else {
+              const names = g.nodes();
+              tagName(names[b % names.length]!);
+            }
+            check();
+          }
+          // The incremental state gives the routes a fresh graph gives.
+          const fresh = new MeshGraph(mesh.myself);
+          for (const name of g.nodes()) fresh.ensureNode(name);
+          for (const e of g.edgesByWeight()) fresh.addEdge(edge(e.from, e.to, e.weight, e.options));
+          const freshVisits: Visit[] = [];
+          fresh.forEachRoute((_i, name, reachable, nexthop, via, distance, indirect, prevedge, opts) => {
+            const prev = prevedge === null ? null : `${prevedge.from}>${prevedge.to}`;
+            freshVisits.push([name, reachable, nexthop, via, distance, indirect, prev, opts]);
+          }, { weightTieBreak });
+          expect(untaggedVisits(g, weightTieBreak)).toEqual(freshVisits);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("a hub whose edge list grows and shrinks one edge at a time keeps the same routes", () => {
+    const g = new MeshGraph<NodeBox, EdgeBox>("hub");
+    const leaves = Array.from({ length: 300 }, (_, i) => `leaf${(i * 37) % 300}`);
+    const routesNow = () => summary(g.computeRoutes({ broadcastTree: false }));
+    const freshRoutes = () => {
+      const fresh = new MeshGraph("hub");
+      for (const name of g.nodes()) fresh.ensureNode(name);
+      for (const e of g.edgesByWeight()) fresh.addEdge(edge(e.from, e.to, e.weight, e.options));
+      return summary(fresh.computeRoutes({ broadcastTree: false }));
+    };
+    for (const [i, leaf] of leaves.entries()) {
+      g.ensureNode(leaf);
+      link(g, "hub", leaf, 1 + (i % 7));
+      // A chord to an earlier leaf, so that equal-hop ties are broken by weight.
+      if (i > 0) link(g, leaf, leaves[(i * 13) % i]!, 1 + (i % 3));
+      if (i % 25 === 0) expect(routesNow()).toEqual(freshRoutes());
+      else routesNow();
+    }
+    expect(routesNow()).toEqual(freshRoutes());
+    for (const [i, leaf] of leaves.entries()) {
+      if (i % 2 === 0) g.deleteEdge("hub", leaf);
+      else g.deleteEdge(leaf, "hub");
+      if (i % 25 === 0) expect(routesNow()).toEqual(freshRoutes());
+      else routesNow();
+    }
+    expect(routesNow()).toEqual(freshRoutes());
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Real tincd 1.0.36 results. Eight tincd 1.0.36 daemons on 127.0.0.1 (DeviceType = dummy), linked
 // n1-n2-n3-n4-n5-n6-n7-n8-n1 plus n1-n5, n2-n6, n3-n7, with IndirectData = yes on n3 and n6; the
 // weights are the ones tincd measured. After convergence each daemon dumped its edges and nodes
