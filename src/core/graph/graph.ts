@@ -332,7 +332,7 @@ class Adjacency<NodeTag, EdgeTag> {
     let total = 0;
     for (let i = 0; i < nodes; i++) total += usableEdgeCount(records[i]!, me) + SEGMENT_SLACK;
     // Room for segments to move before the next rebuild.
-    const size = total + (total >> 1) + 64;
+    const size = total + (total >> 2) + 64;
     this.start = new Int32Array(nodes);
     this.count = new Int32Array(nodes);
     this.capacity = new Int32Array(nodes);
