@@ -255,8 +255,10 @@ export type TaggedRouteVisitor<NodeTag = unknown, EdgeTag = unknown> = (
   options: number,
 ) => void;
 
-/** The search's per-node arrays, indexed by position in name order. */
-class SearchScratch<NodeTag, EdgeTag> {
+/** The search's per-node arrays, indexed by position in name order. Edges are recorded as slots
+ * of the {@link Adjacency} the search walked (-1: none), which stay valid until the next search
+ * brings that up to date. */
+class SearchScratch {
   readonly capacity: number;
   readonly visited: Uint8Array;
   readonly indirect: Uint8Array;
@@ -264,10 +266,8 @@ class SearchScratch<NodeTag, EdgeTag> {
   readonly weighted: Float64Array;
   readonly nexthop: Int32Array;
   readonly via: Int32Array;
-  readonly prevedge: (EdgeRecord<NodeTag, EdgeTag> | null)[];
-  readonly firstEdge: (EdgeRecord<NodeTag, EdgeTag> | null)[];
-  /** How many leading entries of `prevedge`/`firstEdge` the last search may have set. */
-  private used = 0;
+  readonly prevedge: Int32Array;
+  readonly firstEdge: Int32Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -277,8 +277,8 @@ class SearchScratch<NodeTag, EdgeTag> {
     this.weighted = new Float64Array(capacity);
     this.nexthop = new Int32Array(capacity);
     this.via = new Int32Array(capacity);
-    this.prevedge = new Array<EdgeRecord<NodeTag, EdgeTag> | null>(capacity).fill(null);
-    this.firstEdge = new Array<EdgeRecord<NodeTag, EdgeTag> | null>(capacity).fill(null);
+    this.prevedge = new Int32Array(capacity);
+    this.firstEdge = new Int32Array(capacity);
   }
 
   /** Every node unvisited, as at the start of a search over `count` nodes. */
@@ -289,12 +289,8 @@ class SearchScratch<NodeTag, EdgeTag> {
     this.weighted.fill(0, 0, count);
     this.nexthop.fill(UNREACHABLE, 0, count);
     this.via.fill(UNREACHABLE, 0, count);
-    // Beyond `count` too when the mesh shrank: no edge record stays reachable from here once its
-    // node is gone.
-    const used = Math.max(count, this.used);
-    this.prevedge.fill(null, 0, used);
-    this.firstEdge.fill(null, 0, used);
-    this.used = count;
+    this.prevedge.fill(-1, 0, count);
+    this.firstEdge.fill(-1, 0, count);
   }
 }
 
@@ -402,12 +398,12 @@ const SEARCH_OUT_OF_ROOM = 2;
 function breadthFirst<NodeTag, EdgeTag>(
   queue: Int32Array,
   adj: Adjacency<NodeTag, EdgeTag>,
-  sc: SearchScratch<NodeTag, EdgeTag>,
+  sc: SearchScratch,
   me: number,
   weightTieBreak: boolean,
   maxPops: number,
 ): number {
-  const { start, count: degree, target, weight, indirect: edgeIndirect, edge: slotEdge } = adj;
+  const { start, count: degree, target, weight, indirect: edgeIndirect } = adj;
   const { visited, indirect, distance, weighted, nexthop, via, prevedge, firstEdge } = sc;
   visited[me] = 1;
   indirect[me] = 0;
@@ -436,21 +432,28 @@ function breadthFirst<NodeTag, EdgeTag>(
       ) {
         continue;
       }
-      const edge = slotEdge[k]!;
-      if (visited[x] === 0) firstEdge[x] = edge;
+      if (visited[x] === 0) firstEdge[x] = k;
       if (visited[x] === 0 || (sameHops && weighted[x]! > newWeighted)) {
         nexthop[x] = n === me ? x : nexthop[n]!;
         weighted[x] = newWeighted;
       }
       visited[x] = 1;
       indirect[x] = ind;
-      prevedge[x] = edge;
+      prevedge[x] = k;
       via[x] = ind === 1 ? via[n]! : x;
       distance[x] = nDist + 1;
       queue[tail++] = x;
     }
   }
   return SEARCH_DONE;
+}
+
+/** The edge in an adjacency slot recorded by the search (-1: none). */
+function edgeAt<NodeTag, EdgeTag>(
+  slots: readonly (EdgeRecord<NodeTag, EdgeTag> | null)[],
+  slot: number,
+): EdgeRecord<NodeTag, EdgeTag> | null {
+  return slot >= 0 ? slots[slot] ?? null : null;
 }
 
 /** Whether the search can take the edge (`me`: myself's position in name order). */
@@ -700,6 +703,7 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
     const count = names.length;
     const truncated = this.search(choices.weightTieBreak ?? true);
     const { visited, indirect, distance, weighted, nexthop, via, prevedge, firstEdge } = this.scratch;
+    const slotEdge = this.adjacency.edge;
     const routes: NodeRoute[] = new Array(count);
     for (let i = 0; i < count; i++) {
       const reachable = visited[i] === 1;
@@ -713,9 +717,9 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
         indirect: reachable ? indirect[i] === 1 : false,
         distance: reachable ? distance[i]! : UNREACHABLE,
         weightedDistance: reachable ? weighted[i]! : 0,
-        prevedge: reachable ? prevedge[i]! : null,
-        firstEdge: reachable ? firstEdge[i]! : null,
-        options: reachable ? prevedge[i]?.options ?? 0 : 0,
+        prevedge: reachable ? edgeAt(slotEdge, prevedge[i]!) : null,
+        firstEdge: reachable ? edgeAt(slotEdge, firstEdge[i]!) : null,
+        options: reachable ? edgeAt(slotEdge, prevedge[i]!)?.options ?? 0 : 0,
       };
     }
     const reachable = visited.slice(0, count);
@@ -734,8 +738,10 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
     const names = this.nodes();
     const truncated = this.search(choices?.weightTieBreak ?? true);
     const { visited, indirect, distance, nexthop, via, prevedge } = this.scratch;
+    const slotEdge = this.adjacency.edge;
     for (let i = 0; i < names.length; i++) {
       if (visited[i] === 1) {
+        const edge = edgeAt(slotEdge, prevedge[i]!);
         visit(
           i,
           names[i]!,
@@ -744,8 +750,8 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
           names[via[i]!] ?? null,
           distance[i]!,
           indirect[i] === 1,
-          prevedge[i] ?? null,
-          prevedge[i]?.options ?? 0,
+          edge,
+          edge?.options ?? 0,
         );
       } else visit(i, names[i]!, false, null, null, UNREACHABLE, false, null, 0);
     }
@@ -766,9 +772,11 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
     const records = this.nameOrder();
     const truncated = this.search(choices?.weightTieBreak ?? true);
     const { visited, indirect, distance, nexthop, via, prevedge } = this.scratch;
+    const slotEdge = this.adjacency.edge;
     for (let i = 0; i < records.length; i++) {
       const rec = records[i]!;
       if (visited[i] === 1) {
+        const edge = edgeAt(slotEdge, prevedge[i]!);
         visit(
           rec.tag,
           rec.name,
@@ -777,8 +785,8 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
           records[via[i]!]?.tag,
           distance[i]!,
           indirect[i] === 1,
-          prevedge[i] ?? null,
-          prevedge[i]?.options ?? 0,
+          edge,
+          edge?.options ?? 0,
         );
       } else visit(rec.tag, rec.name, false, undefined, undefined, UNREACHABLE, false, null, 0);
     }
@@ -810,7 +818,7 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
   }
 
   /** Per-node arrays of the last search, reused from run to run (grown when nodes are added). */
-  private scratch = new SearchScratch<NodeTag, EdgeTag>(0);
+  private scratch = new SearchScratch(0);
   /** The search's queue of node positions: grown when a search overflows it, then kept. */
   private searchQueue = new Int32Array(0);
   /** The graph version and tie rule the scratch arrays describe (version -1: none). */
