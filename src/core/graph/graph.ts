@@ -327,15 +327,22 @@ class Adjacency<NodeTag, EdgeTag> {
     const nodes = records.length;
     let total = 0;
     for (let i = 0; i < nodes; i++) total += usableEdgeCount(records[i]!, me) + SEGMENT_SLACK;
-    // Room for segments to move before the next rebuild.
-    const size = total + (total >> 2) + 64;
-    this.start = new Int32Array(nodes);
-    this.count = new Int32Array(nodes);
-    this.capacity = new Int32Array(nodes);
-    this.target = new Int32Array(size);
-    this.weight = new Float64Array(size);
-    this.indirect = new Uint8Array(size);
-    this.edge = new Array<EdgeRecord<NodeTag, EdgeTag> | null>(size).fill(null);
+    // The arrays are reused while they fit (with some room for segments to move), since a graph
+    // that learns a mesh's names one at a time rebuilds once per name; new ones get more room.
+    if (this.start.length < nodes) {
+      const length = nodes + (nodes >> 2) + 16;
+      this.start = new Int32Array(length);
+      this.count = new Int32Array(length);
+      this.capacity = new Int32Array(length);
+    }
+    const previouslyUsed = this.used;
+    if (this.target.length < total + (total >> 3) + 16 || this.target.length > 4 * total + 256) {
+      const size = total + (total >> 1) + 64;
+      this.target = new Int32Array(size);
+      this.weight = new Float64Array(size);
+      this.indirect = new Uint8Array(size);
+      this.edge = new Array<EdgeRecord<NodeTag, EdgeTag> | null>(size).fill(null);
+    }
     let at = 0;
     for (let i = 0; i < nodes; i++) {
       const rec = records[i]!;
@@ -345,6 +352,8 @@ class Adjacency<NodeTag, EdgeTag> {
       at += room;
       this.fill(rec, me);
     }
+    // Slots of the old layout past the new one must not keep deleted edges alive.
+    if (previouslyUsed > at) this.edge.fill(null, at, Math.min(previouslyUsed, this.edge.length));
     this.used = at;
   }
 
