@@ -204,6 +204,10 @@ export class MetaFramer {
   }
 }
 
+/** The WHATWG decoder every runtime has; declared here because src/core compiles without DOM or
+ * runtime types (the binding resolves to the global at run time). */
+declare const TextDecoder: new (label: string) => { decode(bytes: Uint8Array): string };
+
 /** windows-1252 is latin-1 except for 27 of the bytes 0x80–0x9f, which it maps above U+00FF. */
 const WINDOWS_1252 = new TextDecoder("windows-1252");
 const ABOVE_LATIN1 = /[\u0100-\uffff]/;
