@@ -68,10 +68,7 @@ export class NodeCore {
    * The shared graph module's copy of every edge (names and the fields routing reads), kept in
    * step by addEdge/delEdge/purge; flushGraph() takes routes and the broadcast tree from it.
    */
-  readonly graphModel: MeshGraph;
-  /** Node records by position in the last route table (names in order rarely change); cleared
-   * when purge() deletes nodes, so a record found here is always the live one. */
-  private recordAt: Array<NodeRec | undefined> = [];
+  readonly graphModel: MeshGraph<NodeRec, EdgeRec>;
   private graphDirty = false;
   private mstDirty = true;
   private mstConns = new Set<Connection>();
@@ -84,8 +81,9 @@ export class NodeCore {
     readonly rng: RandomSource,
   ) {
     this.seen = new DedupCache(config.pingInterval * 1000, config.maxSeenRequests);
-    this.graphModel = new MeshGraph(config.name);
+    this.graphModel = new MeshGraph<NodeRec, EdgeRec>(config.name);
     this.myself = newNode(config.name);
+    this.graphModel.tagNode(config.name, this.myself);
     this.myself.reachable = true;
     this.myself.nexthop = this.myself;
     this.myself.via = this.myself;
@@ -246,6 +244,8 @@ export class NodeCore {
       }
       n = newNode(name);
       this.nodes.set(name, n);
+      // Every engine node is in the graph, tagged with its record: routes come back as records.
+      this.graphModel.tagNode(name, n);
       this.nodeOrder = undefined;
     }
     return n;
@@ -272,6 +272,7 @@ export class NodeCore {
       port: e.port,
       options: e.options,
       weight: e.weight,
+      tag: e,
     });
     const rev = e.to.edges.get(e.from.name);
     if (rev !== undefined) {
@@ -340,24 +341,15 @@ export class NodeCore {
     // is only needed when something is broadcast (mstConnections).
     this.mstDirty = true;
     const changed: NodeRec[] = [];
-    const recordAt = this.recordAt;
-    let graphNodes = 0;
     // Routes come in name order, so `changed` is in name order too (tinc walks its node tree).
-    // Most routes stay the same from one run to the next: names are compared before any lookup.
-    this.graphModel.forEachRoute((i, name, reachable, nexthop, via, distance, indirect, prevedge) => {
-      graphNodes++;
-      let n = recordAt[i];
-      if (n === undefined || n.name !== name) {
-        n = this.nodes.get(name);
-        recordAt[i] = n;
-      }
+    this.graphModel.forEachRouteTagged((n, _name, reachable, nexthop, via, distance, indirect, prevedge) => {
       if (n === undefined || n === this.myself) return;
       if (reachable) {
-        if (n.nexthop?.name !== nexthop) n.nexthop = this.nodes.get(nexthop!) ?? n;
-        if (n.via?.name !== via) n.via = this.nodes.get(via!) ?? n;
+        n.nexthop = nexthop ?? n;
+        n.via = via ?? n;
         n.distance = distance;
         n.indirect = indirect;
-        const prev = prevedge === null ? undefined : this.engineEdge(n.prevedge, prevedge);
+        const prev = prevedge?.tag;
         if (prev !== undefined) {
           n.prevedge = prev;
           n.options = prev.options;
@@ -366,25 +358,8 @@ export class NodeCore {
       }
       if (reachable !== n.reachable) changed.push(n);
     });
-    recordAt.length = graphNodes;
-    // Engine nodes without any edge are not in the graph module: they are unreachable.
-    if (this.nodes.size !== graphNodes) {
-      for (const n of this.nodes.values()) {
-        if (n.reachable && n !== this.myself && !this.graphModel.hasNode(n.name)) changed.push(n);
-      }
-      changed.sort((a, b) => byName(a.name, b.name));
-    }
     if (changed.length > 0) this.subnetIndex.reachabilityChanged();
     for (const n of changed) this.reachabilityChanged(n);
-  }
-
-  /** The engine's record of a graph-module edge; `known` (the last one found) is reused while
-   * it is still the stored edge for that pair. */
-  private engineEdge(known: EdgeRec | undefined, e: MeshEdge): EdgeRec | undefined {
-    if (known !== undefined && known.from.name === e.from && known.to.name === e.to) {
-      if (known.from.edges.get(e.to) === known) return known;
-    }
-    return this.nodes.get(e.from)?.edges.get(e.to);
   }
 
   private learnUdpFromEdge(n: NodeRec, e: EdgeRec): void {
@@ -564,7 +539,6 @@ export class NodeCore {
       if (!n.reachable && !targeted.has(n) && n.subnets.size === 0 && n.conn === undefined) {
         this.nodes.delete(n.name);
         this.graphModel.deleteNode(n.name);
-        this.recordAt = [];
         this.nodeOrder = undefined;
       }
     }
