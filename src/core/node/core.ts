@@ -20,7 +20,7 @@ import {
 import { LogLevel } from "./effects.ts";
 import { encodeLine } from "../meta/framing.ts";
 import { DedupCache } from "../meta/dedup.ts";
-import { type MeshEdge, MeshGraph } from "../graph/graph.ts";
+import { MeshGraph } from "../graph/graph.ts";
 import { SubnetIndex } from "./lookup.ts";
 import { defaultRouteOptions, type RouteNode, type RouteOptions, Router } from "../route/router.ts";
 import {
