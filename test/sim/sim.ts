@@ -396,15 +396,27 @@ export class Simulator {
     this.dialing.set(id, from);
     const target = this.byAddr.get(addrKey(address));
     const lat = this.options.latency;
-    if (target === undefined || !target.listening || this.blocked(from.name, target.name)) {
-      const delay = target === undefined || !target.listening ? 2 * lat : this.options.connectTimeout;
+    const refuse = (delay: number): void => {
       this.schedule(this.now + delay, from, (e, now) => {
         if (this.dialing.delete(id)) e.onMetaClosed(now, id);
       });
+    };
+    if (target === undefined) {
+      refuse(2 * lat);
+      return id;
+    }
+    if (this.blocked(from.name, target.name)) {
+      refuse(this.options.connectTimeout);
       return id;
     }
     this.schedule(this.now + lat, target, (e, now) => {
       if (!this.dialing.has(id)) return;
+      // Whether anyone listens is decided when the SYN arrives: a daemon that started while it
+      // was on its way accepts it. Otherwise the refusal travels back.
+      if (!target.listening) {
+        refuse(lat);
+        return;
+      }
       const mine: Endpoint = this.endpoint(id, from);
       const theirId = this.nextConnId++;
       const theirs: Endpoint = this.endpoint(theirId, target);
