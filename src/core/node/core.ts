@@ -26,6 +26,7 @@ import { defaultRouteOptions, type RouteNode, type RouteOptions, Router } from "
 import {
   byName,
   type Connection,
+  edgeBody,
   type EdgeRec,
   newNode,
   type NodeRec,
@@ -299,8 +300,7 @@ export class NodeCore {
   /** ADD_EDGE as tinc 1.0 prints it (`%x` nonce and options, `%d` weight). Rendered here rather
    * than through the codec: send_everything writes one per edge to every new peer. */
   addEdgeLine(e: EdgeRec): string {
-    return `12 ${this.nonce().toString(16)} ${e.from.name} ${e.to.name} ${e.address} ${e.port} ` +
-      `${(e.options >>> 0).toString(16)} ${e.weight}`;
+    return `12 ${this.nonce().toString(16)} ${edgeBody(e)}`;
   }
 
   delEdgeLine(from: string, to: string): string {

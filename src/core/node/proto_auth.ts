@@ -212,6 +212,7 @@ export const handleAck: Handler<Extract<Request, { code: RequestCode.ACK }>> = (
     weight: Math.trunc((req.weight + c.estimatedWeight) / 2),
     conn: c,
     reverse: undefined,
+    body: undefined,
   };
   const stale = core.myself.edges.get(n.name);
   if (stale !== undefined) core.delEdge(stale);

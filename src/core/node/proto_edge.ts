@@ -59,6 +59,7 @@ export const handleAddEdge: Handler<AddEdge> = (core, c, req, line) => {
     weight: req.weight,
     conn: undefined,
     reverse: undefined,
+    body: undefined,
   };
   core.addEdge(edge);
   if (!core.config.tunnelServer) core.broadcastLine(line, c);

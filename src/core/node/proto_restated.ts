@@ -18,6 +18,7 @@
  */
 import { RequestCode } from "../meta/requests.ts";
 import type { NodeCore } from "./core.ts";
+import { edgeBody } from "./world.ts";
 
 /** The handler's reason for ignoring `line`, when it restates a known edge or subnet exactly. */
 export function restatedKnown(core: NodeCore, line: string, code: number): string | undefined {
@@ -34,8 +35,8 @@ export function restatedKnown(core: NodeCore, line: string, code: number): strin
     const from = core.nodes.get(line.substring(afterNonce, fromEnd));
     const edge = from?.edges.get(line.substring(fromEnd + 1, toEnd));
     if (edge === undefined) return undefined;
-    const rest = `${edge.address} ${edge.port} ${(edge.options >>> 0).toString(16)} ${edge.weight}`;
-    if (line.length !== toEnd + 1 + rest.length || !line.endsWith(rest)) return undefined;
+    const body = edgeBody(edge);
+    if (line.length !== afterNonce + body.length || !line.endsWith(body)) return undefined;
     return core.seenRequest(line) ? "already seen" : "identical edge already known";
   }
   if (code === RequestCode.ADD_SUBNET) {

@@ -23,6 +23,9 @@ export interface EdgeRec {
   weight: number;
   /** The local connection this edge describes (only for edges from myself). */
   conn: Connection | undefined;
+  /** `FROM TO ADDRESS PORT OPTIONS WEIGHT` as 1.0 renders it, made on first use (the edge never
+   * changes: a new ADD_EDGE replaces the record). */
+  body: string | undefined;
   /** TO→FROM while both exist (kept by NodeCore.addEdge/delEdge): the graph uses only such edges. */
   reverse: EdgeRec | undefined;
 }
@@ -175,6 +178,14 @@ export function newNode(name: string): NodeRec {
     inCodec: undefined,
     replay: undefined,
   };
+}
+
+/** An edge's ADD_EDGE fields after the nonce, as tinc 1.0 prints them (`%x` options, `%d` weight). */
+export function edgeBody(e: EdgeRec): string {
+  e.body ??= `${e.from.name} ${e.to.name} ${e.address} ${e.port} ${
+    (e.options >>> 0).toString(16)
+  } ${e.weight}`;
+  return e.body;
 }
 
 /** tinc orders names with strcmp: plain code-unit order, which names ([A-Za-z0-9_]) share. */

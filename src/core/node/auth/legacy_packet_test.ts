@@ -175,6 +175,7 @@ describe("try_harder", () => {
         weight,
         conn: undefined,
         reverse: undefined,
+        body: undefined,
       });
     edge(nb, na, "10.0.0.1", 5);
     edge(na, nb, "10.0.0.2", 5);
@@ -213,6 +214,7 @@ describe("try_harder", () => {
       weight: 1,
       conn: undefined,
       reverse: undefined,
+      body: undefined,
     });
     plain.now = 1000;
     expect(tryHarder(plain, { host: "192.0.2.1", port: 1 }, sealFor(atSender, new Uint8Array(40))!))
