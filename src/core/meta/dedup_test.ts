@@ -122,4 +122,19 @@ describe("DedupCache", () => {
     expect(cache.age(150)).toBe(1);
     expect([cache.has("a"), cache.has("b"), cache.has("c")]).toEqual([true, false, true]);
   });
+
+  test("record() after has() is seen() in two steps: same key, bound and aging", () => {
+    const viaSeen = new DedupCache(PING_INTERVAL, 2);
+    const viaRecord = new DedupCache(PING_INTERVAL, 2);
+    const lines = ["a", "b\n", "c\0tail", "a", "d"];
+    lines.forEach((line, i) => {
+      const wasSeen = viaSeen.seen(line, i * 1000);
+      const known = viaRecord.has(line);
+      if (!known) viaRecord.record(line, i * 1000);
+      expect({ line, known }).toEqual({ line, known: wasSeen });
+    });
+    expect(viaRecord.size).toBe(viaSeen.size);
+    for (const line of ["a", "b", "c", "d"]) expect(viaRecord.has(line)).toBe(viaSeen.has(line));
+    expect(viaRecord.age(PING_INTERVAL + 3000)).toBe(viaSeen.age(PING_INTERVAL + 3000));
+  });
 });

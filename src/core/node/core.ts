@@ -220,12 +220,21 @@ export class NodeCore {
 
   /** tinc's seen_request: true if the line was seen before; otherwise records it. */
   seenRequest(line: string): boolean {
+    if (line === this.checkedUnseen) {
+      this.checkedUnseen = undefined;
+      this.seen.record(line, this.now);
+      return false;
+    }
     if (this.seen.seen(line, this.now)) {
       this.log(LogLevel.scary, "Already seen request", { line });
       return true;
     }
     return false;
   }
+
+  /** The flooded line the dispatcher just found absent from the cache (its handler records it
+   * without looking again). */
+  checkedUnseen: string | undefined;
 
   /** Deletes cache entries once firstseen + PingInterval <= now. */
   agePastRequests(): void {

@@ -119,14 +119,22 @@ function dispatch(core: NodeCore, c: Connection, line: string, code: number): Ou
   // A flooded line seen before was valid when first seen: skip parsing it again.
   if (FLOODED.has(code)) {
     if (core.seen.has(line)) return { kind: "ignored", reason: "already seen" };
+    core.checkedUnseen = line;
     const restated = restatedKnown(core, line, code);
-    if (restated !== undefined) return { kind: "ignored", reason: restated };
+    if (restated !== undefined) {
+      core.checkedUnseen = undefined;
+      return { kind: "ignored", reason: restated };
+    }
   }
   // graph() is coalesced, but requests other than the flooded graph updates read reachability
   // and key state that a pending graph() would reset: settle it first, as tinc would have.
   if (!FLOODED.has(code)) core.flushGraph();
-  const parsed = parseRequestLine(line);
-  if (!parsed.ok) return refused(`bad ${entry.name}: ${parsed.reason}`);
-  const req: Request = parsed.value;
-  return entry.handler(core, c, req, line);
+  try {
+    const parsed = parseRequestLine(line);
+    if (!parsed.ok) return refused(`bad ${entry.name}: ${parsed.reason}`);
+    const req: Request = parsed.value;
+    return entry.handler(core, c, req, line);
+  } finally {
+    core.checkedUnseen = undefined;
+  }
 }
