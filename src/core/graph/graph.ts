@@ -118,9 +118,11 @@ class NodeRecord<NodeTag, EdgeTag> {
   /** Number of edges pointing at this node (no map of them: an engine holds a graph per node of
    * the mesh, and only the rare deleteNode needs to find them). */
   incomingCount = 0;
-  /** Position in the graph's name order, valid while the set of names is unchanged. */
-  index = 0;
-  /** False once deleted; the name order drops dead records at its next merge. */
+  /** This node's index in the search's arrays: handed out at creation (a deleted node's index is
+   * reused), so that a new or deleted name leaves every other node's index, and the search's
+   * copy of its edges, as it was. Name order is kept apart, for the visit order only. */
+  slot = 0;
+  /** False once deleted; the name order drops dead records at its next update. */
   alive = true;
   /** Its edges changed since its segment of the {@link Adjacency} was written. */
   adjacencyDirty = false;
@@ -131,7 +133,7 @@ class NodeRecord<NodeTag, EdgeTag> {
   }
 
   /** Where an edge to `to` is, or would go, in `byDestination`. */
-  private slot(to: string): number {
+  private position(to: string): number {
     const list = this.byDestination;
     let lo = 0;
     let hi = list.length;
@@ -145,13 +147,24 @@ class NodeRecord<NodeTag, EdgeTag> {
 
   link(edge: EdgeRecord<NodeTag, EdgeTag>): void {
     this.out.set(edge.to, edge);
-    this.byDestination.splice(this.slot(edge.to), 0, edge);
+    const list = this.byDestination;
+    // Shifted by hand: splice allocates the array of removed items, and this runs per edge.
+    let at = list.length;
+    list.push(edge);
+    while (at > 0 && list[at - 1]!.to > edge.to) {
+      list[at] = list[at - 1]!;
+      at--;
+    }
+    list[at] = edge;
   }
 
   unlink(edge: EdgeRecord<NodeTag, EdgeTag>): void {
     this.out.delete(edge.to);
-    const at = this.slot(edge.to);
-    if (this.byDestination[at] === edge) this.byDestination.splice(at, 1);
+    const list = this.byDestination;
+    const at = this.position(edge.to);
+    if (list[at] !== edge) return;
+    for (let k = at + 1; k < list.length; k++) list[k - 1] = list[k]!;
+    list.pop();
   }
 }
 
@@ -255,12 +268,15 @@ export type TaggedRouteVisitor<NodeTag = unknown, EdgeTag = unknown> = (
   options: number,
 ) => void;
 
-/** The search's per-node arrays, indexed by position in name order. Edges are recorded as slots
- * of the {@link Adjacency} the search walked (-1: none), which stay valid until the next search
- * brings that up to date. */
+/** The search's per-node arrays, indexed by node slot. Edges are recorded as slots of the
+ * {@link Adjacency} the search walked (-1: none), which stay valid until the next search brings
+ * that up to date. A node is visited when `visited` holds the current `generation`; the other
+ * fields of a node are meaningful only then, so a search starts without clearing anything. */
 class SearchScratch {
   readonly capacity: number;
-  readonly visited: Uint8Array;
+  /** Stamp of the latest search (0: none yet, as every `visited` entry starts at 0). */
+  generation = 0;
+  readonly visited: Int32Array;
   readonly indirect: Uint8Array;
   readonly distance: Int32Array;
   readonly weighted: Float64Array;
@@ -271,7 +287,7 @@ class SearchScratch {
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.visited = new Uint8Array(capacity);
+    this.visited = new Int32Array(capacity);
     this.indirect = new Uint8Array(capacity);
     this.distance = new Int32Array(capacity);
     this.weighted = new Float64Array(capacity);
@@ -281,17 +297,39 @@ class SearchScratch {
     this.firstEdge = new Int32Array(capacity);
   }
 
-  /** Every node unvisited, as at the start of a search over `count` nodes. */
-  reset(count: number): void {
-    this.visited.fill(0, 0, count);
-    this.indirect.fill(1, 0, count);
-    this.distance.fill(UNREACHABLE, 0, count);
-    this.weighted.fill(0, 0, count);
-    this.nexthop.fill(UNREACHABLE, 0, count);
-    this.via.fill(UNREACHABLE, 0, count);
-    this.prevedge.fill(-1, 0, count);
-    this.firstEdge.fill(-1, 0, count);
+  /** Every node unvisited, as at the start of a search: a new stamp. */
+  nextGeneration(): number {
+    if (this.generation >= 0x7fffffff) {
+      // Stamps are about to repeat: forget them all, once in two billion searches.
+      this.visited.fill(0);
+      this.generation = 0;
+    }
+    return ++this.generation;
   }
+
+  /** Whether the node in `slot` was reached by the latest search. */
+  reached(slot: number): boolean {
+    return this.generation !== 0 && this.visited[slot] === this.generation;
+  }
+}
+
+/** Up to this many names created or deleted between two uses of the name order are put in or
+ * taken out one by one; more are merged in one pass. */
+const FEW_NAME_CHANGES = 16;
+
+/** Where `name` is, or would go, in records kept in name order. */
+function namePosition<NodeTag, EdgeTag>(
+  records: readonly NodeRecord<NodeTag, EdgeTag>[],
+  name: string,
+): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (records[mid]!.name < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Free slots each node's segment gets at a rebuild, so that a new edge seldom moves it. */
@@ -299,7 +337,7 @@ const SEGMENT_SLACK = 2;
 
 /**
  * The search's copy of the usable edges (those whose reverse exists, except edges to myself,
- * which the search skips), as flat typed arrays: node i (position in name order) owns slots
+ * which the search skips), as flat typed arrays: the node in slot i owns edge slots
  * `start[i]` .. `start[i] + count[i] - 1`, holding its edges in destination-name order, with
  * room up to `start[i] + capacity[i]`. Walking these instead of the edge objects made the
  * search about four times faster: the objects are scattered over the heap, and every edge
@@ -307,48 +345,77 @@ const SEGMENT_SLACK = 2;
  *
  * A change rewrites only the segments of the nodes whose edges changed; a segment that
  * outgrows its room moves to the end, and when the end is reached everything is laid out
- * afresh. Slots are positions in the name order, so a new or deleted node means a rebuild.
+ * afresh. Node slots do not depend on names, so a new node costs nothing here (its segment is
+ * empty until it has usable edges) and a deleted one only the clearing of its segment.
  */
 class Adjacency<NodeTag, EdgeTag> {
   start = new Int32Array(0);
   count = new Int32Array(0);
   capacity = new Int32Array(0);
-  /** Per slot: the destination's position in name order. */
+  /** Per edge slot: the destination's node slot. */
   target = new Int32Array(0);
   weight = new Float64Array(0);
-  /** Per slot: 1 if the edge carries OPTION_INDIRECT. */
+  /** Per edge slot: 1 if the edge carries OPTION_INDIRECT. */
   indirect = new Uint8Array(0);
   edge: (EdgeRecord<NodeTag, EdgeTag> | null)[] = [];
-  /** Slots handed out to segments so far. */
+  /** Edge slots handed out to segments so far. */
   private used = 0;
 
-  /** Lays out every node's segment afresh. */
-  rebuild(records: readonly NodeRecord<NodeTag, EdgeTag>[], me: number): void {
-    const nodes = records.length;
+  /** Makes room for node slots below `slots`; new ones have empty segments. */
+  ensureNodes(slots: number): void {
+    if (this.start.length >= slots) return;
+    const length = slots + (slots >> 1) + 16;
+    const grow = (old: Int32Array): Int32Array<ArrayBuffer> => {
+      const bigger = new Int32Array(length);
+      bigger.set(old);
+      return bigger;
+    };
+    this.start = grow(this.start);
+    this.count = grow(this.count);
+    this.capacity = grow(this.capacity);
+  }
+
+  /** Empties the segment of a deleted node (whose slot may be handed out again); its room stays
+   * with the slot. */
+  clear(slot: number): void {
+    if (slot >= this.start.length) return;
+    const first = this.start[slot]!;
+    this.edge.fill(null, first, Math.min(first + this.capacity[slot]!, this.edge.length));
+    this.count[slot] = 0;
+  }
+
+  /** Lays out every node's segment afresh (`records` by slot, null for a free slot). */
+  rebuild(records: readonly (NodeRecord<NodeTag, EdgeTag> | null)[], me: number): void {
+    const slots = records.length;
+    this.ensureNodes(slots);
     let total = 0;
-    for (let i = 0; i < nodes; i++) total += usableEdgeCount(records[i]!, me) + SEGMENT_SLACK;
-    // The arrays are reused while they fit (with some room for segments to move), since a graph
-    // that learns a mesh's names one at a time rebuilds once per name; new ones get more room.
-    if (this.start.length < nodes) {
-      const length = nodes + (nodes >> 2) + 16;
-      this.start = new Int32Array(length);
-      this.count = new Int32Array(length);
-      this.capacity = new Int32Array(length);
+    for (let i = 0; i < slots; i++) {
+      const rec = records[i];
+      if (rec !== null && rec !== undefined) total += usableEdgeCount(rec, me) + SEGMENT_SLACK;
     }
     const previouslyUsed = this.used;
-    if (this.target.length < total + (total >> 3) + 16 || this.target.length > 4 * total + 256) {
-      const size = total + (total >> 1) + 64;
+    // Room for segments to move before the next rebuild, proportional to the whole, so that
+    // rebuilds stay rare while a graph grows edge by edge.
+    if (this.target.length < total + (total >> 2) + 64 || this.target.length > 4 * total + 256) {
+      const size = 2 * total + 128;
       this.target = new Int32Array(size);
       this.weight = new Float64Array(size);
       this.indirect = new Uint8Array(size);
       this.edge = new Array<EdgeRecord<NodeTag, EdgeTag> | null>(size).fill(null);
     }
     let at = 0;
-    for (let i = 0; i < nodes; i++) {
-      const rec = records[i]!;
-      const room = usableEdgeCount(rec, me) + SEGMENT_SLACK;
+    for (let i = 0; i < slots; i++) {
+      const rec = records[i];
       this.start[i] = at;
+      if (rec === null || rec === undefined) {
+        this.count[i] = 0;
+        this.capacity[i] = 0;
+        continue;
+      }
+      const room = usableEdgeCount(rec, me) + SEGMENT_SLACK;
       this.capacity[i] = room;
+      // The whole new segment may hold edges of the old layout: have fill clear all of it.
+      this.count[i] = room;
       at += room;
       this.fill(rec, me);
     }
@@ -359,7 +426,7 @@ class Adjacency<NodeTag, EdgeTag> {
 
   /** Rewrites the segment of `rec`; false if it needs more room than is left (then rebuild). */
   rewrite(rec: NodeRecord<NodeTag, EdgeTag>, me: number): boolean {
-    const i = rec.index;
+    const i = rec.slot;
     const needed = usableEdgeCount(rec, me);
     if (needed > this.capacity[i]!) {
       const room = 2 * needed + SEGMENT_SLACK;
@@ -376,19 +443,21 @@ class Adjacency<NodeTag, EdgeTag> {
 
   /** Writes `rec`'s usable edges into its segment, which has room for them. */
   private fill(rec: NodeRecord<NodeTag, EdgeTag>, me: number): void {
-    const i = rec.index;
+    const i = rec.slot;
     const first = this.start[i]!;
     let k = first;
     for (const e of rec.byDestination) {
       if (!isUsable(e, me)) continue;
-      this.target[k] = e.toNode.index;
+      this.target[k] = e.toNode.slot;
       this.weight[k] = e.weight;
       this.indirect[k] = (e.options & OPTION_INDIRECT) !== 0 ? 1 : 0;
       this.edge[k] = e;
       k++;
     }
+    // Only the slots this segment used before can hold stale edges.
+    const previousEnd = first + this.count[i]!;
     this.count[i] = k - first;
-    this.edge.fill(null, k, first + this.capacity[i]!);
+    if (previousEnd > k) this.edge.fill(null, k, previousEnd);
   }
 }
 
@@ -400,8 +469,9 @@ const SEARCH_OUT_OF_ROOM = 2;
 
 /**
  * The breadth-first search proper (see {@link MeshGraph.computeRoutes}) over `adj`, into `sc`
- * (fresh from `reset`). The queue is a fixed array, so that the loop never has to reload it:
- * a search that would overflow it gives up, and the caller runs it again with a longer one.
+ * under a fresh stamp (`sc.nextGeneration()`): only the nodes it reaches are written. The queue
+ * is a fixed array, so that the loop never has to reload it: a search that would overflow it
+ * gives up, and the caller runs it again with a longer one.
  * @returns SEARCH_DONE, SEARCH_TRUNCATED (stopped at `maxPops`) or SEARCH_OUT_OF_ROOM
  */
 function breadthFirst<NodeTag, EdgeTag>(
@@ -414,11 +484,15 @@ function breadthFirst<NodeTag, EdgeTag>(
 ): number {
   const { start, count: degree, target, weight, indirect: edgeIndirect } = adj;
   const { visited, indirect, distance, weighted, nexthop, via, prevedge, firstEdge } = sc;
-  visited[me] = 1;
+  const stamp = sc.nextGeneration();
+  visited[me] = stamp;
   indirect[me] = 0;
   distance[me] = 0;
+  weighted[me] = 0;
   nexthop[me] = me;
   via[me] = me;
+  prevedge[me] = -1;
+  firstEdge[me] = -1;
   queue[0] = me;
   let tail = 1;
   for (let head = 0; head < tail; head++) {
@@ -434,19 +508,21 @@ function breadthFirst<NodeTag, EdgeTag>(
     for (let k = first; k < end; k++) {
       const x = target[k]!;
       const ind = nInd === 1 || edgeIndirect[k] === 1 ? 1 : 0;
-      const sameHops = weightTieBreak && distance[x] === nDist + 1;
       const newWeighted = nWeighted + weight[k]!;
-      if (
-        visited[x] === 1 && (indirect[x] === 0 || ind === 1) && (!sameHops || weighted[x]! <= newWeighted)
-      ) {
-        continue;
-      }
-      if (visited[x] === 0) firstEdge[x] = k;
-      if (visited[x] === 0 || (sameHops && weighted[x]! > newWeighted)) {
+      if (visited[x] === stamp) {
+        const sameHops = weightTieBreak && distance[x] === nDist + 1;
+        if ((indirect[x] === 0 || ind === 1) && (!sameHops || weighted[x]! <= newWeighted)) continue;
+        if (sameHops && weighted[x]! > newWeighted) {
+          nexthop[x] = n === me ? x : nexthop[n]!;
+          weighted[x] = newWeighted;
+        }
+      } else {
+        // First visit (a node's fields from earlier searches are never read).
+        visited[x] = stamp;
+        firstEdge[x] = k;
         nexthop[x] = n === me ? x : nexthop[n]!;
         weighted[x] = newWeighted;
       }
-      visited[x] = 1;
       indirect[x] = ind;
       prevedge[x] = k;
       via[x] = ind === 1 ? via[n]! : x;
@@ -465,9 +541,9 @@ function edgeAt<NodeTag, EdgeTag>(
   return slot >= 0 ? slots[slot] ?? null : null;
 }
 
-/** Whether the search can take the edge (`me`: myself's position in name order). */
+/** Whether the search can take the edge (`me`: myself's slot). */
 function isUsable<NodeTag, EdgeTag>(e: EdgeRecord<NodeTag, EdgeTag>, me: number): boolean {
-  return e.reverse !== null && e.toNode.index !== me;
+  return e.reverse !== null && e.toNode.slot !== me;
 }
 
 function usableEdgeCount<NodeTag, EdgeTag>(rec: NodeRecord<NodeTag, EdgeTag>, me: number): number {
@@ -481,7 +557,7 @@ class RouteTableImpl implements RouteTable {
   readonly routes: readonly NodeRoute[];
   readonly mst: readonly MstEdge[];
   readonly truncated: boolean;
-  /** The graph's version and per-index reachability at computation time (for broadcastTree). */
+  /** The graph's version and per-slot reachability at computation time (for broadcastTree). */
   readonly version: number;
   readonly reachable: Uint8Array;
   /** Built at the first route() call: most callers walk `routes` only. */
@@ -539,15 +615,20 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
   readonly myself: string;
   private readonly nodeByName = new Map<string, NodeRecord<NodeTag, EdgeTag>>();
   private readonly myselfRecord: NodeRecord<NodeTag, EdgeTag>;
+  /** Live node records by slot (null: a free slot, listed in `freeSlots`). */
+  private readonly recordAt: (NodeRecord<NodeTag, EdgeTag> | null)[] = [];
+  private readonly freeSlots: number[] = [];
   /**
-   * Node records in strcmp order as of the last merge, each with `index` set to its position, and
-   * their names. New records wait in `newRecords`, deleted ones are dropped at the next merge
-   * (same scheme as the weight order below), so that a search over an unchanged set of names
-   * looks nothing up.
+   * Node records in strcmp order as of the last update, for the visit order only. New records
+   * wait in `newRecords` and deleted ones in `goneRecords` until a search or a caller needs the
+   * order; a few are then put in or taken out by binary search, many by a merge. `sortedNames`
+   * follows `sortedRecords`, rebuilt when {@link nodes} asks after a change.
    */
   private sortedRecords: NodeRecord<NodeTag, EdgeTag>[] = [];
   private sortedNames: string[] = [];
+  private sortedNamesStale = false;
   private newRecords: NodeRecord<NodeTag, EdgeTag>[] = [];
+  private goneRecords: NodeRecord<NodeTag, EdgeTag>[] = [];
   private namesStale = false;
   private edgeTotal = 0;
   /**
@@ -590,7 +671,13 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
 
   /** Known node names in strcmp order. */
   nodes(): readonly string[] {
-    this.nameOrder();
+    const records = this.nameOrder();
+    if (this.sortedNamesStale) {
+      const names: string[] = new Array(records.length);
+      for (let k = 0; k < records.length; k++) names[k] = records[k]!.name;
+      this.sortedNames = names;
+      this.sortedNamesStale = false;
+    }
     return this.sortedNames;
   }
 
@@ -684,6 +771,10 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
     this.nodeByName.delete(name);
     node.alive = false;
     node.tag = undefined;
+    this.adjacency.clear(node.slot);
+    this.recordAt[node.slot] = null;
+    this.freeSlots.push(node.slot);
+    this.goneRecords.push(node);
     this.namesStale = true;
     this.version++;
     return true;
@@ -708,31 +799,49 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
    * it stops after 64·(nodes + edges) queue entries and sets `truncated`.
    */
   computeRoutes(choices: RouteOptions = {}): RouteTable {
-    const names = this.nodes();
-    const count = names.length;
+    const records = this.nameOrder();
+    const count = records.length;
     const truncated = this.search(choices.weightTieBreak ?? true);
-    const { visited, indirect, distance, weighted, nexthop, via, prevedge, firstEdge } = this.scratch;
+    const sc = this.scratch;
+    const { indirect, distance, weighted, nexthop, via, prevedge, firstEdge } = sc;
     const slotEdge = this.adjacency.edge;
+    const recordAt = this.recordAt;
     const routes: NodeRoute[] = new Array(count);
+    const reachable = new Uint8Array(recordAt.length);
     for (let i = 0; i < count; i++) {
-      const reachable = visited[i] === 1;
-      const hop = nexthop[i]!;
-      const v = via[i]!;
+      const rec = records[i]!;
+      const s = rec.slot;
+      if (!sc.reached(s)) {
+        routes[i] = {
+          name: rec.name,
+          reachable: false,
+          nexthop: null,
+          via: null,
+          indirect: false,
+          distance: UNREACHABLE,
+          weightedDistance: 0,
+          prevedge: null,
+          firstEdge: null,
+          options: 0,
+        };
+        continue;
+      }
+      reachable[s] = 1;
+      const edge = edgeAt(slotEdge, prevedge[s]!);
       routes[i] = {
-        name: names[i]!,
-        reachable,
-        nexthop: reachable && hop >= 0 ? names[hop]! : null,
-        via: reachable && v >= 0 ? names[v]! : null,
-        indirect: reachable ? indirect[i] === 1 : false,
-        distance: reachable ? distance[i]! : UNREACHABLE,
-        weightedDistance: reachable ? weighted[i]! : 0,
-        prevedge: reachable ? edgeAt(slotEdge, prevedge[i]!) : null,
-        firstEdge: reachable ? edgeAt(slotEdge, firstEdge[i]!) : null,
-        options: reachable ? edgeAt(slotEdge, prevedge[i]!)?.options ?? 0 : 0,
+        name: rec.name,
+        reachable: true,
+        nexthop: recordAt[nexthop[s]!]?.name ?? null,
+        via: recordAt[via[s]!]?.name ?? null,
+        indirect: indirect[s] === 1,
+        distance: distance[s]!,
+        weightedDistance: weighted[s]!,
+        prevedge: edge,
+        firstEdge: edgeAt(slotEdge, firstEdge[s]!),
+        options: edge?.options ?? 0,
       };
     }
-    const reachable = visited.slice(0, count);
-    const mst = (choices.broadcastTree ?? true) ? this.spanningTree(reachable) : [];
+    const mst = (choices.broadcastTree ?? true) ? this.spanningTree(reachable, 1) : [];
     return new RouteTableImpl(this.myself, routes, mst, truncated, this.version, reachable);
   }
 
@@ -744,25 +853,28 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
    * @returns true if the search hit its safety bound
    */
   forEachRoute(visit: RouteVisitor<EdgeTag>, choices?: Pick<RouteOptions, "weightTieBreak">): boolean {
-    const names = this.nodes();
+    const records = this.nameOrder();
     const truncated = this.search(choices?.weightTieBreak ?? true);
-    const { visited, indirect, distance, nexthop, via, prevedge } = this.scratch;
+    const { visited, generation, indirect, distance, nexthop, via, prevedge } = this.scratch;
     const slotEdge = this.adjacency.edge;
-    for (let i = 0; i < names.length; i++) {
-      if (visited[i] === 1) {
-        const edge = edgeAt(slotEdge, prevedge[i]!);
+    const recordAt = this.recordAt;
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i]!;
+      const s = rec.slot;
+      if (visited[s] === generation) {
+        const edge = edgeAt(slotEdge, prevedge[s]!);
         visit(
           i,
-          names[i]!,
+          rec.name,
           true,
-          names[nexthop[i]!] ?? null,
-          names[via[i]!] ?? null,
-          distance[i]!,
-          indirect[i] === 1,
+          recordAt[nexthop[s]!]?.name ?? null,
+          recordAt[via[s]!]?.name ?? null,
+          distance[s]!,
+          indirect[s] === 1,
           edge,
           edge?.options ?? 0,
         );
-      } else visit(i, names[i]!, false, null, null, UNREACHABLE, false, null, 0);
+      } else visit(i, rec.name, false, null, null, UNREACHABLE, false, null, 0);
     }
     return truncated;
   }
@@ -780,20 +892,22 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
   ): boolean {
     const records = this.nameOrder();
     const truncated = this.search(choices?.weightTieBreak ?? true);
-    const { visited, indirect, distance, nexthop, via, prevedge } = this.scratch;
+    const { visited, generation, indirect, distance, nexthop, via, prevedge } = this.scratch;
     const slotEdge = this.adjacency.edge;
+    const recordAt = this.recordAt;
     for (let i = 0; i < records.length; i++) {
       const rec = records[i]!;
-      if (visited[i] === 1) {
-        const edge = edgeAt(slotEdge, prevedge[i]!);
+      const s = rec.slot;
+      if (visited[s] === generation) {
+        const edge = edgeAt(slotEdge, prevedge[s]!);
         visit(
           rec.tag,
           rec.name,
           true,
-          records[nexthop[i]!]?.tag,
-          records[via[i]!]?.tag,
-          distance[i]!,
-          indirect[i] === 1,
+          recordAt[nexthop[s]!]?.tag,
+          recordAt[via[s]!]?.tag,
+          distance[s]!,
+          indirect[s] === 1,
           edge,
           edge?.options ?? 0,
         );
@@ -812,18 +926,17 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
   broadcastTree(table?: RouteTable): MstEdge[] {
     if (table === undefined) {
       if (this.searchedVersion !== this.version) this.search(true);
-      return this.spanningTree(this.scratch.visited.subarray(0, this.nodes().length));
+      return this.spanningTree(this.scratch.visited, this.scratch.generation);
     }
     if (table instanceof RouteTableImpl && table.version === this.version) {
-      return this.spanningTree(table.reachable);
+      return this.spanningTree(table.reachable, 1);
     }
-    // The graph changed since: re-index the reachability by the current node order.
-    const names = this.nodes();
-    const reachable = new Uint8Array(names.length);
-    for (let i = 0; i < names.length; i++) {
-      if (table.route(names[i]!)?.reachable === true) reachable[i] = 1;
+    // The graph changed since: re-index the reachability by the current slots.
+    const reachable = new Uint8Array(this.recordAt.length);
+    for (const rec of this.recordAt) {
+      if (rec !== null && table.route(rec.name)?.reachable === true) reachable[rec.slot] = 1;
     }
-    return this.spanningTree(reachable);
+    return this.spanningTree(reachable, 1);
   }
 
   /** Per-node arrays of the last search, reused from run to run (grown when nodes are added). */
@@ -836,7 +949,7 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
   private searchTruncated = false;
 
   /** The usable edges as flat arrays for the search; nodes whose edges changed since it was
-   * last brought up to date wait in `dirtyRecords` (all of it is rebuilt after a name change). */
+   * last brought up to date wait in `dirtyRecords`. */
   private readonly adjacency = new Adjacency<NodeTag, EdgeTag>();
   private adjacencyStale = true;
   private dirtyRecords: NodeRecord<NodeTag, EdgeTag>[] = [];
@@ -848,22 +961,20 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
    * allocated; with no change at all since the last search, it is skipped.
    */
   private search(weightTieBreak: boolean): boolean {
-    const records = this.nameOrder();
     if (this.searchedVersion === this.version && this.searchedTieBreak === weightTieBreak) {
       return this.searchTruncated;
     }
-    const count = records.length;
-    if (this.scratch.capacity < count) {
-      this.scratch = new SearchScratch(Math.max(count, 2 * this.scratch.capacity));
+    const slots = this.recordAt.length;
+    if (this.scratch.capacity < slots) {
+      this.scratch = new SearchScratch(Math.max(slots, 2 * this.scratch.capacity));
     }
     const sc = this.scratch;
-    const me = this.myselfRecord.index;
-    const adj = this.syncAdjacency(records, me);
-    const maxPops = 64 * (count + this.edgeTotal) + 64;
-    if (this.searchQueue.length < 2 * count + 64) this.searchQueue = new Int32Array(2 * count + 64);
+    const me = this.myselfRecord.slot;
+    const adj = this.syncAdjacency(me);
+    const maxPops = 64 * (this.nodeByName.size + this.edgeTotal) + 64;
+    if (this.searchQueue.length < 2 * slots + 64) this.searchQueue = new Int32Array(2 * slots + 64);
     let outcome: number;
     for (;;) {
-      sc.reset(count);
       outcome = breadthFirst(this.searchQueue, adj, sc, me, weightTieBreak, maxPops);
       if (outcome !== SEARCH_OUT_OF_ROOM) break;
       this.searchQueue = new Int32Array(2 * this.searchQueue.length);
@@ -886,11 +997,10 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
    * the same edges in O(E). Only edges between reachable nodes can join the seed's tree: an
    * edge with a reverse whose one end is reachable makes the other end reachable too.
    *
-   * `reachable` is indexed by the current name order.
+   * A node counts as reachable when its entry (by slot) in `reachable` equals `mark`.
    */
-  private spanningTree(reachable: Uint8Array): MstEdge[] {
-    this.nameOrder();
-    const parent = new Int32Array(reachable.length);
+  private spanningTree(reachable: Uint8Array | Int32Array, mark: number): MstEdge[] {
+    const parent = new Int32Array(this.recordAt.length);
     for (let i = 0; i < parent.length; i++) parent[i] = i;
     const find = (i: number): number => {
       let root = i;
@@ -903,13 +1013,13 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
       return root;
     };
     const tree: MstEdge[] = [];
-    const limit = reachable.length - 1;
+    const limit = this.nodeByName.size - 1;
     for (const edge of this.weightOrder()) {
       if (tree.length >= limit) break;
       if (edge.reverse === null) continue;
-      const a = edge.fromNode.index;
-      const b = edge.toNode.index;
-      if (reachable[a] !== 1 || reachable[b] !== 1) continue;
+      const a = edge.fromNode.slot;
+      const b = edge.toNode.slot;
+      if (reachable[a] !== mark || reachable[b] !== mark) continue;
       const ra = find(a);
       const rb = find(b);
       if (ra === rb) continue;
@@ -919,23 +1029,35 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
     return tree;
   }
 
-  /** Node records in strcmp order, each with `index` set to its position (and `sortedNames` to
-   * match); merged only after a node was created or deleted. */
+  /** Node records in strcmp order, brought up to date with the names created or deleted since
+   * the last call. */
   private nameOrder(): NodeRecord<NodeTag, EdgeTag>[] {
-    if (this.namesStale) {
-      const added = this.newRecords.filter((r) => r.alive).sort((a, b) => compareNames(a.name, b.name));
-      const old = this.sortedRecords;
-      // Each live name has exactly one live record, either in `old` or in `added`.
+    if (!this.namesStale) return this.sortedRecords;
+    const sorted = this.sortedRecords;
+    const added = this.newRecords;
+    const gone = this.goneRecords;
+    if (added.length + gone.length <= FEW_NAME_CHANGES) {
+      // An engine booting into a mesh learns names one or two at a time between searches: a
+      // binary search and a splice each beat a merge of the whole list. Removals go first, so
+      // that a deleted name re-created since is found once, as its dead record.
+      for (const rec of gone) {
+        const at = namePosition(sorted, rec.name);
+        if (sorted[at] === rec) sorted.splice(at, 1);
+      }
+      for (const rec of added) if (rec.alive) sorted.splice(namePosition(sorted, rec.name), 0, rec);
+    } else {
+      const fresh = added.filter((r) => r.alive).sort((a, b) => compareNames(a.name, b.name));
+      // Each live name has exactly one live record, either in `sorted` or in `fresh`.
       const merged: NodeRecord<NodeTag, EdgeTag>[] = [];
       let i = 0;
       let j = 0;
-      while (i < old.length || j < added.length) {
-        const a = old[i];
+      while (i < sorted.length || j < fresh.length) {
+        const a = sorted[i];
         if (a !== undefined && !a.alive) {
           i++;
           continue;
         }
-        const b = added[j];
+        const b = fresh[j];
         if (b === undefined || (a !== undefined && a.name < b.name)) {
           merged.push(a!);
           i++;
@@ -944,35 +1066,26 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
           j++;
         }
       }
-      const names: string[] = new Array(merged.length);
-      for (let k = 0; k < merged.length; k++) {
-        const rec = merged[k]!;
-        rec.index = k;
-        names[k] = rec.name;
-      }
       this.sortedRecords = merged;
-      this.sortedNames = names;
-      // The adjacency arrays hold positions in this order.
-      this.adjacencyStale = true;
-      this.newRecords = [];
-      this.namesStale = false;
     }
+    added.length = 0;
+    gone.length = 0;
+    this.sortedNamesStale = true;
+    this.namesStale = false;
     return this.sortedRecords;
   }
 
   /** The adjacency arrays with every pending change written in. */
-  private syncAdjacency(
-    records: readonly NodeRecord<NodeTag, EdgeTag>[],
-    me: number,
-  ): Adjacency<NodeTag, EdgeTag> {
+  private syncAdjacency(me: number): Adjacency<NodeTag, EdgeTag> {
     const adj = this.adjacency;
+    adj.ensureNodes(this.recordAt.length);
     let rebuild = this.adjacencyStale;
     for (const rec of this.dirtyRecords) {
       rec.adjacencyDirty = false;
       if (!rebuild && rec.alive) rebuild = !adj.rewrite(rec, me);
     }
     this.dirtyRecords.length = 0;
-    if (rebuild) adj.rebuild(records, me);
+    if (rebuild) adj.rebuild(this.recordAt, me);
     this.adjacencyStale = false;
     return adj;
   }
@@ -990,6 +1103,11 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
     if (node === undefined) {
       node = new NodeRecord(name);
       this.nodeByName.set(name, node);
+      // A free slot (of a deleted node) first, so that the search's arrays stay as short as
+      // the mesh; its segment was emptied at the deletion.
+      const slot = this.freeSlots.pop() ?? this.recordAt.length;
+      node.slot = slot;
+      this.recordAt[slot] = node;
       this.newRecords.push(node);
       this.namesStale = true;
       this.version++;

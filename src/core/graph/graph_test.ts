@@ -856,6 +856,165 @@ describe("tags and forEachRouteTagged", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Names created and deleted between searches: the search's arrays are kept by node slot, and the
+// name order is updated in place, so every search in between must still see the graph as a fresh
+// build of the same nodes and edges does.
+
+describe("names created and deleted between searches", () => {
+  /** The routes a graph built from scratch with g's nodes and edges gives, with its tree. */
+  const freshResult = (g: MeshGraph<NodeBox, EdgeBox>, weightTieBreak: boolean) => {
+    const fresh = new MeshGraph(g.myself);
+    for (const name of g.nodes()) fresh.ensureNode(name);
+    for (const e of g.edgesByWeight()) fresh.addEdge(edge(e.from, e.to, e.weight, e.options));
+    const visits: Visit[] = [];
+    fresh.forEachRoute((_i, name, reachable, nexthop, via, distance, indirect, prevedge, opts) => {
+      const prev = prevedge === null ? null : `${prevedge.from}>${prevedge.to}`;
+      visits.push([name, reachable, nexthop, via, distance, indirect, prev, opts]);
+    }, { weightTieBreak });
+    const table = fresh.computeRoutes({ weightTieBreak });
+    return { visits, routes: summary(table), mst: mstPairs(table) };
+  };
+  const pairs = (tree: readonly { from: string; to: string }[]) =>
+    tree.map((e) => (e.from < e.to ? `${e.from}-${e.to}` : `${e.to}-${e.from}`)).sort();
+
+  test("one or many names at a time, with a search after each change, agree with a fresh build", () => {
+    // A pool of names larger than the graph ever holds at once, so that deleted names return and
+    // freed slots are reused by other names.
+    const pool = Array.from({ length: 40 }, (_, i) => `n${String((i * 17) % 40).padStart(2, "0")}`);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(6), fc.nat(), fc.nat()), { minLength: 10, maxLength: 60 }),
+        fc.boolean(),
+        (ops, weightTieBreak) => {
+          const me = pool[0]!;
+          const g = new MeshGraph<NodeBox, EdgeBox>(me);
+          const boxes = new Map<string, NodeBox>();
+          const create = (name: string) => {
+            const box = { name };
+            boxes.set(name, box);
+            g.tagNode(name, box);
+          };
+          const addLink = (a: string, b: string, w: number) => {
+            if (a === b) return;
+            g.addEdge(untagged(a, b, w, w % 5 === 0 ? INDIRECT : 0));
+            g.addEdge(untagged(b, a, w + 1));
+          };
+          for (const [kind, a, b] of ops) {
+            const known = g.nodes();
+            const some = known[a % known.length]!;
+            if (kind === 0) {
+              // The engine's pattern: a new name, then its links.
+              const name = pool[a % pool.length]!;
+              if (!g.hasNode(name)) create(name);
+              addLink(name, some === name ? me : some, b % 9);
+            } else if (kind === 1) {
+              // A burst of new names before the next search (the merge path of the name order).
+              for (let k = 0; k < 1 + (b % 24); k++) {
+                const name = pool[(a + k * 7) % pool.length]!;
+                if (k % 3 === 0) g.ensureNode(name);
+                else create(name);
+                if (k % 2 === 0) addLink(name, known[(b + k) % known.length]!, (a + k) % 7);
+              }
+            } else if (kind === 2) {
+              if (g.deleteNode(some)) boxes.delete(some);
+            } else if (kind === 3) {
+              // Several deletions before the next search.
+              for (let k = 0; k < 1 + (b % 20); k++) {
+                const victim = known[(a + k * 3) % known.length]!;
+                if (g.deleteNode(victim)) boxes.delete(victim);
+              }
+            } else if (kind === 4) {
+              addLink(some, known[b % known.length]!, (a + b) % 6);
+            } else if (kind === 5) {
+              const edges = g.edgesByWeight();
+              if (edges.length > 0) {
+                const e = edges[b % edges.length]!;
+                g.deleteEdge(e.from, e.to);
+              }
+            } else {
+              const edges = g.edgesByWeight();
+              if (edges.length > 0) {
+                const e = edges[b % edges.length]!;
+                g.updateEdge(untagged(e.from, e.to, a % 4, a % 3 === 0 ? INDIRECT : 0));
+              }
+            }
+            const want = freshResult(g, weightTieBreak);
+            // Alternate the ways of reading routes, so that each runs right after a change.
+            if (b % 3 === 0) {
+              const got: Visit[] = [];
+              g.forEachRouteTagged(
+                (nodeTag, name, reachable, nexthopTag, viaTag, distance, indirect, prev, o) => {
+                  expect(nodeTag).toBe(boxes.get(name));
+                  const w = want.visits[got.length]!;
+                  // An untagged nexthop or via reads undefined: take its name from the oracle then.
+                  const nexthop = nexthopTag?.name ?? (w[2] !== null && !boxes.has(w[2]) ? w[2] : null);
+                  const via = viaTag?.name ?? (w[3] !== null && !boxes.has(w[3]) ? w[3] : null);
+                  const prevName = prev === null ? null : `${prev.from}>${prev.to}`;
+                  got.push([name, reachable, nexthop, via, distance, indirect, prevName, o]);
+                },
+                { weightTieBreak },
+              );
+              expect(got).toEqual(want.visits);
+              expect(pairs(g.broadcastTree())).toEqual(want.mst);
+            } else if (b % 3 === 1) {
+              expect(untaggedVisits(g, weightTieBreak)).toEqual(want.visits);
+              expect(pairs(g.broadcastTree())).toEqual(want.mst);
+            } else {
+              const table = g.computeRoutes({ weightTieBreak });
+              expect(summary(table)).toEqual(want.routes);
+              expect(mstPairs(table)).toEqual(want.mst);
+            }
+          }
+          // And the rules themselves, written without the module's code.
+          const names = [...g.nodes()];
+          const plain = g.edgesByWeight().map((e) => ({
+            from: e.from,
+            to: e.to,
+            weight: e.weight,
+            options: e.options,
+          }));
+          const rules = ruleRoutes(me, names, plain);
+          for (const r of g.computeRoutes().routes) expect(r.nexthop ?? "").toBe(rules.get(r.name)!.nexthop);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test("a graph learning 400 names one at a time, then losing them, keeps fresh-build routes", () => {
+    const names = Array.from({ length: 400 }, (_, i) => `m${(i * 151) % 400}`);
+    const g = new MeshGraph<NodeBox, EdgeBox>(names[0]!);
+    for (const [i, name] of names.entries()) {
+      if (i === 0) continue;
+      g.tagNode(name, { name });
+      g.addEdge(untagged(name, names[(i * 7) % i]!, 1 + (i % 5)));
+      g.addEdge(untagged(names[(i * 7) % i]!, name, 1 + (i % 3)));
+      if (i % 40 === 0) expect(untaggedVisits(g, true)).toEqual(freshResult(g, true).visits);
+      else g.forEachRouteTagged(() => {});
+    }
+    expect(untaggedVisits(g, true)).toEqual(freshResult(g, true).visits);
+    // Deleting every third node cuts the tree; names come back under other slots.
+    for (const [i, name] of names.entries()) {
+      if (i % 3 === 1) g.deleteNode(name);
+      if (i % 40 === 0) expect(untaggedVisits(g, true)).toEqual(freshResult(g, true).visits);
+      else g.forEachRouteTagged(() => {});
+    }
+    for (const [i, name] of names.entries()) {
+      if (i % 3 !== 1) continue;
+      g.tagNode(name, { name });
+      g.addEdge(untagged(name, names[0]!, 2));
+      g.addEdge(untagged(names[0]!, name, 2));
+      if (i % 40 === 1) expect(untaggedVisits(g, true)).toEqual(freshResult(g, true).visits);
+      else g.forEachRouteTagged(() => {});
+    }
+    const want = freshResult(g, true);
+    expect(untaggedVisits(g, true)).toEqual(want.visits);
+    expect(want.visits.every((v) => v[1])).toBe(true);
+    expect(mstPairs(g.computeRoutes())).toEqual(want.mst);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Real tincd 1.0.36 results. Eight tincd 1.0.36 daemons on 127.0.0.1 (DeviceType = dummy), linked
 // n1-n2-n3-n4-n5-n6-n7-n8-n1 plus n1-n5, n2-n6, n3-n7, with IndirectData = yes on n3 and n6; the
 // weights are the ones tincd measured. After convergence each daemon dumped its edges and nodes
