@@ -360,6 +360,8 @@ class Adjacency<NodeTag, EdgeTag> {
   edge: (EdgeRecord<NodeTag, EdgeTag> | null)[] = [];
   /** Edge slots handed out to segments so far. */
   private used = 0;
+  /** Of those, the slots that segments own (the rest were left behind by moves). */
+  private owned = 0;
 
   /** Makes room for node slots below `slots`; new ones have empty segments. */
   ensureNodes(slots: number): void {
@@ -422,6 +424,7 @@ class Adjacency<NodeTag, EdgeTag> {
     // Slots of the old layout past the new one must not keep deleted edges alive.
     if (previouslyUsed > at) this.edge.fill(null, at, Math.min(previouslyUsed, this.edge.length));
     this.used = at;
+    this.owned = at;
   }
 
   /** Rewrites the segment of `rec`; false if it needs more room than is left (then rebuild). */
@@ -430,15 +433,36 @@ class Adjacency<NodeTag, EdgeTag> {
     const needed = usableEdgeCount(rec, me);
     if (needed > this.capacity[i]!) {
       const room = 2 * needed + SEGMENT_SLACK;
-      if (this.used + room > this.target.length) return false;
+      if (this.used + room > this.target.length) {
+        // Compacting costs O(nodes + edges); while most slots are still owned, growing the
+        // arrays (a copy) is cheaper, and doubling keeps the copies rare as a graph grows.
+        if (this.used - this.owned > this.used >> 1) return false;
+        this.growEdges(2 * (this.used + room));
+      }
       // The old slots are abandoned; drop their edges so that deleted ones can be collected.
       this.edge.fill(null, this.start[i]!, this.start[i]! + this.capacity[i]!);
+      this.owned += room - this.capacity[i]!;
       this.start[i] = this.used;
       this.capacity[i] = room;
       this.used += room;
     }
     this.fill(rec, me);
     return true;
+  }
+
+  /** Longer edge arrays with the same contents. */
+  private growEdges(size: number): void {
+    const target = new Int32Array(size);
+    target.set(this.target);
+    this.target = target;
+    const weight = new Float64Array(size);
+    weight.set(this.weight);
+    this.weight = weight;
+    const indirect = new Uint8Array(size);
+    indirect.set(this.indirect);
+    this.indirect = indirect;
+    const edge = this.edge;
+    for (let k = edge.length; k < size; k++) edge.push(null);
   }
 
   /** Writes `rec`'s usable edges into its segment, which has room for them. */
@@ -1046,27 +1070,27 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
       }
       for (const rec of added) if (rec.alive) sorted.splice(namePosition(sorted, rec.name), 0, rec);
     } else {
+      // Merged in place: the dead dropped, then the new ones merged in from the back, so that
+      // records before the first new name stay where they are.
+      if (gone.length > 0) {
+        let kept = 0;
+        for (const rec of sorted) if (rec.alive) sorted[kept++] = rec;
+        sorted.length = kept;
+      }
       const fresh = added.filter((r) => r.alive).sort((a, b) => compareNames(a.name, b.name));
+      let i = sorted.length - 1;
+      for (const rec of fresh) sorted.push(rec);
       // Each live name has exactly one live record, either in `sorted` or in `fresh`.
-      const merged: NodeRecord<NodeTag, EdgeTag>[] = [];
-      let i = 0;
-      let j = 0;
-      while (i < sorted.length || j < fresh.length) {
-        const a = sorted[i];
-        if (a !== undefined && !a.alive) {
-          i++;
-          continue;
-        }
-        const b = fresh[j];
-        if (b === undefined || (a !== undefined && a.name < b.name)) {
-          merged.push(a!);
-          i++;
-        } else {
-          merged.push(b);
-          j++;
+      let j = fresh.length - 1;
+      let w = sorted.length - 1;
+      while (j >= 0) {
+        const b = fresh[j]!;
+        if (i >= 0 && sorted[i]!.name > b.name) sorted[w--] = sorted[i--]!;
+        else {
+          sorted[w--] = b;
+          j--;
         }
       }
-      this.sortedRecords = merged;
     }
     added.length = 0;
     gone.length = 0;
