@@ -996,7 +996,9 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
     const me = this.myselfRecord.slot;
     const adj = this.syncAdjacency(me);
     const maxPops = 64 * (this.nodeByName.size + this.edgeTotal) + 64;
-    if (this.searchQueue.length < 2 * slots + 64) this.searchQueue = new Int32Array(2 * slots + 64);
+    // Grown with room to spare: a graph learning names one at a time would otherwise get a new
+    // queue at every search.
+    if (this.searchQueue.length < 2 * slots + 64) this.searchQueue = new Int32Array(4 * slots + 64);
     let outcome: number;
     for (;;) {
       outcome = breadthFirst(this.searchQueue, adj, sc, me, weightTieBreak, maxPops);
