@@ -237,7 +237,8 @@ export interface ReachabilityDiff {
 
 const UNREACHABLE = -1;
 
-/** What {@link MeshGraph.forEachRoute} reports for each node (fields as in {@link NodeRoute}). */
+/** What {@link MeshGraph.forEachRoute} reports for each node (fields as in {@link NodeRoute});
+ * `index` is the node's position in name order, i.e. the count of earlier visits. */
 export type RouteVisitor<EdgeTag = unknown> = (
   index: number,
   name: string,
@@ -965,7 +966,7 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
 
   /** Per-node arrays of the last search, reused from run to run (grown when nodes are added). */
   private scratch = new SearchScratch(0);
-  /** The search's queue of node positions: grown when a search overflows it, then kept. */
+  /** The search's queue of node slots: grown when a search overflows it, then kept. */
   private searchQueue = new Int32Array(0);
   /** The graph version and tie rule the scratch arrays describe (version -1: none). */
   private searchedVersion = -1;
@@ -990,7 +991,7 @@ export class MeshGraph<NodeTag = unknown, EdgeTag = unknown> {
     }
     const slots = this.recordAt.length;
     if (this.scratch.capacity < slots) {
-      this.scratch = new SearchScratch(Math.max(slots, 2 * this.scratch.capacity));
+      this.scratch = new SearchScratch(Math.max(slots, 2 * this.scratch.capacity, 64));
     }
     const sc = this.scratch;
     const me = this.myselfRecord.slot;
