@@ -8,7 +8,7 @@
 //   node_modules/.bin/bun scripts/bench_absorb.ts [NODES] [ROUNDS]
 import { Engine } from "../src/core/node/engine.ts";
 import { type HostConfig, withDefaults } from "../src/core/node/config.ts";
-import type { Effects } from "../src/core/node/effects.ts";
+import { inertEffects } from "../src/core/node/effects.ts";
 import { formatSubnet } from "../src/core/subnet/subnet_text.ts";
 import { randomMesh } from "../test/sim/mesh.ts";
 
@@ -37,19 +37,7 @@ for (let i = 0; i < lines.length; i += 100) {
 }
 
 let sentWrites = 0;
-const effects: Effects = {
-  sendMeta: () => void sentWrites++,
-  connect: () => 1,
-  close: () => {},
-  sendUdp: () => {},
-  writeTun: () => {},
-  runScript: () => {},
-  readFile: () => {},
-  writeFile: () => {},
-  resolve: () => {},
-  log: () => {},
-};
-
+const effects = inertEffects({ sendMeta: () => void sentWrites++, connect: () => 1 });
 function round(): { newUs: number; dupUs: number; reachable: number } {
   let seed = 1;
   const engine = new Engine(withDefaults({ name: me, hosts, debugLevel: 0 }), effects, {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { metaStreamFromSecret } from "../../src/core/crypto/legacy/mod.ts";
 import { Engine } from "../../src/core/node/engine.ts";
 import { withDefaults } from "../../src/core/node/config.ts";
-import type { Effects } from "../../src/core/node/effects.ts";
+import { inertEffects } from "../../src/core/node/effects.ts";
 import {
   fixtureText,
   hostEntry,
@@ -35,18 +35,11 @@ function replayAs(me: Name, theirs?: Uint8Array, cuts: number[] = [700]): Replay
   const peer: Name = me === "alice" ? "bob" : "alice";
   const chunks: Uint8Array[] = [];
   const logs: string[] = [];
-  const effects: Effects = {
-    sendMeta: (_c, bytes) => chunks.push(bytes.slice()),
+  const effects = inertEffects({
+    sendMeta: (_c, bytes) => void chunks.push(bytes.slice()),
     connect: () => 1,
-    close: () => {},
-    sendUdp: () => {},
-    writeTun: () => {},
-    runScript: () => {},
-    readFile: () => {},
-    writeFile: () => {},
-    resolve: () => {},
-    log: (level, message, fields) => logs.push(`${level} ${message} ${JSON.stringify(fields)}`),
-  };
+    log: (level, message, fields) => void logs.push(`${level} ${message} ${JSON.stringify(fields)}`),
+  });
   const random = new Uint8Array(512);
   random.set(recordedSecret(me), 0);
   random.set(recordedChallenge(me), 256);

@@ -10,7 +10,7 @@ import { createLegacyPacketContext, metaStreamFromSecret } from "../../src/core/
 import { hexBytes } from "./legacy_net.ts";
 import { Engine } from "../../src/core/node/engine.ts";
 import { withDefaults } from "../../src/core/node/config.ts";
-import type { Effects, SockAddr } from "../../src/core/node/effects.ts";
+import { inertEffects, type SockAddr } from "../../src/core/node/effects.ts";
 import {
   capturedDatagrams,
   decryptedDatagrams,
@@ -51,18 +51,13 @@ function run(): Run {
     logs: [],
     atExpiry: { tun: 0, udp: 0 },
   };
-  const effects: Effects = {
-    sendMeta: (_c, bytes) => out.meta.push(bytes.slice()),
+  const effects = inertEffects({
+    sendMeta: (_c, bytes) => void out.meta.push(bytes.slice()),
     connect: () => 1,
-    close: () => {},
     sendUdp: (to, bytes) => void out.udp.push({ to, bytes: bytes.slice() }),
-    writeTun: (frame) => out.tun.push(frame.slice()),
-    runScript: () => {},
-    readFile: () => {},
-    writeFile: () => {},
-    resolve: () => {},
-    log: (level, message, fields) => out.logs.push(`${level} ${message} ${JSON.stringify(fields)}`),
-  };
+    writeTun: (frame) => void out.tun.push(frame.slice()),
+    log: (level, message, fields) => void out.logs.push(`${level} ${message} ${JSON.stringify(fields)}`),
+  });
   const first = new Uint8Array(512);
   first.set(recordedSecret("bob"), 0);
   first.set(recordedChallenge("bob"), 256);

@@ -75,3 +75,23 @@ export interface RandomSource {
 export function addrKey(a: SockAddr): string {
   return `${a.host} ${a.port}`;
 }
+
+/**
+ * Effects that do nothing, for tests and benchmarks that drive an engine by hand; `overrides`
+ * replaces the ones the caller watches. `connect` hands out connection id 0 unless overridden.
+ */
+export function inertEffects(overrides: Partial<Effects> = {}): Effects {
+  return {
+    sendMeta: () => {},
+    connect: () => 0,
+    close: () => {},
+    sendUdp: () => {},
+    writeTun: () => {},
+    runScript: () => {},
+    readFile: () => {},
+    writeFile: () => {},
+    resolve: () => {},
+    log: () => {},
+    ...overrides,
+  };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { NodeCore } from "../core.ts";
 import { type PacketSettings, TINC_PACKET_DEFAULTS, withDefaults } from "../config.ts";
-import type { Effects, RandomSource } from "../effects.ts";
+import { inertEffects, type RandomSource } from "../effects.ts";
 import { MetaFramer } from "../../meta/framing.ts";
 import type { NodeRec } from "../world.ts";
 import {
@@ -32,18 +32,7 @@ class Counter implements RandomSource {
   }
 }
 
-const quiet: Effects = {
-  sendMeta: () => {},
-  connect: () => 0,
-  close: () => {},
-  sendUdp: () => {},
-  writeTun: () => {},
-  runScript: () => {},
-  readFile: () => {},
-  writeFile: () => {},
-  resolve: () => {},
-  log: () => {},
-};
+const quiet = inertEffects();
 
 function core(name: string, packet: PacketSettings = TINC_PACKET_DEFAULTS, seed = 1): NodeCore {
   return new NodeCore(withDefaults({ name, hosts: new Map(), packet }), quiet, new Counter(seed));

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { OPTION_PMTU_DISCOVERY } from "../../meta/requests.ts";
 import { NodeCore } from "../core.ts";
 import { TINC_PACKET_DEFAULTS, withDefaults } from "../config.ts";
-import type { Effects, RandomSource } from "../effects.ts";
+import { inertEffects, type RandomSource } from "../effects.ts";
 import type { NodeRec } from "../world.ts";
 import {
   PMTU_MAX,
@@ -27,18 +27,7 @@ class Xorshift implements RandomSource {
   }
 }
 
-const quiet: Effects = {
-  sendMeta: () => {},
-  connect: () => 0,
-  close: () => {},
-  sendUdp: () => {},
-  writeTun: () => {},
-  runScript: () => {},
-  readFile: () => {},
-  writeFile: () => {},
-  resolve: () => {},
-  log: () => {},
-};
+const quiet = inertEffects();
 
 /** A node `peer` seen from `me`: reachable, keyed, with PMTU_DISCOVERY on the link. */
 function setup(seed = 9): { core: NodeCore; peer: NodeRec } {
