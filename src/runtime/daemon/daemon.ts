@@ -134,6 +134,11 @@ export class Daemon implements Effects {
         this.logAt(1, "Meta connection lost", { conn: id, reason });
         this.feed((now) => this.engine.onMetaClosed(now, id));
       },
+      tarpitted: (peer) =>
+        this.logAt(1, "Too many connections at once: held in the tarpit", {
+          host: peer.host,
+          port: peer.port,
+        }),
     });
     this.scriptSettings = {
       confbase: options.confbase,

@@ -8,6 +8,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { SockAddr } from "../../core/node/effects.ts";
 import { unmapAddress } from "../udp.ts";
+import { AcceptBurstGate, Tarpit } from "../accept_gate.ts";
 
 /** What the owner hears about its sockets. */
 export interface MetaEvents {
@@ -17,6 +18,9 @@ export interface MetaEvents {
   data(id: number, bytes: Uint8Array): void;
   /** The peer closed, the socket failed, or a dial failed or timed out. Not sent after close(). */
   closed(id: number, reason: string): void;
+  /** An incoming connection went to the tarpit (tincd's connection-burst limit): held open and
+   * ignored, closed when its slot is reused. No id: the engine never hears of it. */
+  tarpitted?(peer: SockAddr): void;
 }
 
 /** Queued output beyond this closes the connection (tinc bounds it with MaxOutputBufferSize). */
@@ -37,19 +41,39 @@ export class MetaNet {
   private readonly entries = new Map<number, Entry>();
   private readonly bySocket = new WeakMap<Socket<undefined>, Entry>();
   private readonly listeners: TCPSocketListener<undefined>[] = [];
+  private readonly gate = new AcceptBurstGate();
+  private readonly tarpit = new Tarpit<Socket<undefined>>((s) => {
+    try {
+      s.end();
+    } catch {
+      // already gone
+    }
+  });
+  private readonly tarpitted = new WeakSet<Socket<undefined>>();
 
-  constructor(private readonly events: MetaEvents) {}
+  /** @param now monotonic milliseconds for the burst limit (tests pass their own clock) */
+  constructor(
+    private readonly events: MetaEvents,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   private handlers() {
     return {
       open: (s: Socket<undefined>) => {
         let e = this.bySocket.get(s);
         if (e !== undefined) return; // outgoing: handled where the dial resolves
+        const peer = { host: unmapAddress(s.remoteAddress), port: s.remotePort };
+        if (this.gate.decide(this.now(), peer.host) === "tarpit") {
+          this.tarpitted.add(s);
+          this.tarpit.put(s);
+          this.events.tarpitted?.(peer);
+          return;
+        }
         e = { id: this.nextId++, socket: s, queue: [], queued: 0, closed: false };
         this.entries.set(e.id, e);
         this.bySocket.set(s, e);
         s.setNoDelay(true);
-        this.events.accepted(e.id, { host: unmapAddress(s.remoteAddress), port: s.remotePort });
+        this.events.accepted(e.id, peer);
       },
       data: (s: Socket<undefined>, data: Uint8Array) => {
         const e = this.bySocket.get(s);
@@ -59,9 +83,9 @@ export class MetaNet {
         const e = this.bySocket.get(s);
         if (e !== undefined) this.flush(e);
       },
-      close: (s: Socket<undefined>) => this.lost(this.bySocket.get(s), "connection closed"),
-      end: (s: Socket<undefined>) => this.lost(this.bySocket.get(s), "connection closed by peer"),
-      error: (s: Socket<undefined>, err: Error) => this.lost(this.bySocket.get(s), err.message),
+      close: (s: Socket<undefined>) => this.gone(s, "connection closed"),
+      end: (s: Socket<undefined>) => this.gone(s, "connection closed by peer"),
+      error: (s: Socket<undefined>, err: Error) => this.gone(s, err.message),
     };
   }
 
@@ -139,6 +163,16 @@ export class MetaNet {
     }
   }
 
+  /** A socket ended: a tarpitted one just leaves its slot; a served one is lost. */
+  private gone(s: Socket<undefined>, reason: string): void {
+    if (this.tarpitted.has(s)) {
+      this.tarpitted.delete(s);
+      this.tarpit.forget(s);
+      return;
+    }
+    this.lost(this.bySocket.get(s), reason);
+  }
+
   private lost(e: Entry | undefined, reason: string): void {
     if (e === undefined || e.closed) return;
     this.dispose(e);
@@ -165,6 +199,7 @@ export class MetaNet {
   /** Closes every socket and listener. */
   closeAll(): void {
     for (const e of [...this.entries.values()]) this.dispose(e);
+    this.tarpit.closeAll();
     for (const l of this.listeners) l.stop(true);
     this.listeners.length = 0;
   }

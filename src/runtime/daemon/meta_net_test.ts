@@ -83,3 +83,43 @@ describe("MetaNet", () => {
     b.closeAll();
   });
 });
+
+describe("MetaNet connection-burst limit (tincd's tarpit)", () => {
+  test("the 10th connection within a second is held open unserved; a second later they are served again", async () => {
+    let clock = 1_000_000;
+    const server = recorder();
+    const held: string[] = [];
+    server.tarpitted = (peer) => void held.push(peer.host);
+    const a = new MetaNet(server, () => clock);
+    const port = a.listen("127.0.0.1", 0);
+    const client = recorder();
+    const b = new MetaNet(client);
+    try {
+      const dial = async (n: number): Promise<void> => {
+        for (let i = 0; i < n; i++) b.connect({ host: "127.0.0.1", port }, 5000);
+        await until(`${n} more connections`, () => {
+          const accepted = server.log.filter((l) => l.startsWith("accepted")).length;
+          return accepted + held.length >= dialled;
+        });
+      };
+      let dialled = 12;
+      await dial(12);
+      expect(server.log.filter((l) => l.startsWith("accepted")).length).toBe(9);
+      expect(held).toEqual(["127.0.0.1", "127.0.0.1", "127.0.0.1"]);
+      // Held, not refused: every dial completed and none was closed.
+      await until(
+        "12 dials completed",
+        () => client.log.filter((l) => l.startsWith("connected")).length === 12,
+      );
+      expect(client.log.some((l) => l.startsWith("closed"))).toBe(false);
+      // Two seconds later the counters have drained by two: a new connection is served.
+      clock += 2000;
+      dialled = 13;
+      await dial(1);
+      expect(server.log.filter((l) => l.startsWith("accepted")).length).toBe(10);
+    } finally {
+      a.closeAll();
+      b.closeAll();
+    }
+  });
+});
