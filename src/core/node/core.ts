@@ -478,14 +478,15 @@ export class NodeCore {
    * tinc's terminate_connection. With `report`, the loss is announced (DEL_EDGE me→peer, and
    * peer→me if the peer became unreachable); the outgoing slot, if any, is rescheduled.
    */
-  terminate(c: Connection, report: boolean, reason: string): void {
+  /** @param tarpit the peer failed (tinc's status.tarpit): the runtime holds the socket silently */
+  terminate(c: Connection, report: boolean, reason: string, tarpit = false): void {
     if (c.phase === "closed") return;
     this.log(LogLevel.connections, "Closing connection", { peer: c.name, reason, conn: c.id });
     const wasActive = c.phase === "active";
     const wasConnected = c.phase !== "connecting";
     c.phase = "closed";
     this.conns.delete(c.id);
-    this.fx.close(c.id);
+    this.fx.close(c.id, tarpit);
     if (c.node !== undefined && c.node.conn === c) c.node.conn = undefined;
     if (c.edge !== undefined) {
       if (report && !this.config.tunnelServer) {

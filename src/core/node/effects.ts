@@ -47,8 +47,13 @@ export interface Effects {
    * `onMetaConnected(now, id, { outgoing: true, ... })` or `onMetaClosed(now, id)` on failure.
    */
   connect(address: SockAddr): ConnId;
-  /** Close a meta connection; the runtime does not report it back through onMetaClosed. */
-  close(conn: ConnId): void;
+  /**
+   * Close a meta connection; the runtime does not report it back through onMetaClosed. With
+   * `tarpit` (a peer that failed: bad input, refused authentication, authentication timeout) the
+   * socket is kept open and ignored instead, as tincd 1.0.35+ does, so a prober sees silence
+   * rather than a FIN.
+   */
+  close(conn: ConnId, tarpit?: boolean): void;
   /**
    * Send a datagram. The runtime may answer "too-big" when the local stack refused it as larger
    * than the path allows (EMSGSIZE with DF set): tinc lowers the node's PMTU bounds on that.

@@ -146,7 +146,7 @@ export class Engine {
         const item = c.framer.next();
         if (item === null) break;
         if (item.kind === "error") {
-          core.terminate(c, c.phase === "active", `meta input: ${item.reason}`);
+          core.terminate(c, c.phase === "active", `meta input: ${item.reason}`, true);
           break;
         }
         if (item.kind === "raw") {
@@ -156,7 +156,7 @@ export class Engine {
         }
         const outcome = receiveRequest(core, c, item.line);
         if (outcome.kind === "refused") {
-          core.terminate(c, c.phase === "active", outcome.reason);
+          core.terminate(c, c.phase === "active", outcome.reason, true);
           break;
         }
         if ((c.phase as string) === "closed") break;
@@ -233,7 +233,7 @@ export class Engine {
         if (c.pinged) core.terminate(c, true, `didn't respond to PING in ${core.config.pingTimeout} seconds`);
         else if (c.lastPingTime + core.config.pingInterval * 1000 <= now) sendPing(core, c);
       } else if (c.phase === "auth") {
-        core.terminate(c, false, "timeout during authentication");
+        core.terminate(c, false, "timeout during authentication", true);
       }
     }
     core.agePastRequests();

@@ -18,6 +18,8 @@ interface Harness {
   engine: Engine;
   sent: Map<number, string[]>;
   closed: number[];
+  /** Connections closed with the tarpit flag (tinc's treatment of failed peers). */
+  tarpitted: number[];
   scripts: Array<{ name: string; env: Record<string, string> }>;
   udp: Array<{ to: SockAddr; bytes: Uint8Array }>;
   tun: Uint8Array[];
@@ -41,6 +43,7 @@ function harness(
     engine: undefined as unknown as Engine,
     sent,
     closed: [],
+    tarpitted: [],
     scripts: [],
     udp: [],
     tun: [],
@@ -65,7 +68,10 @@ function harness(
       sent.set(conn, list);
     },
     connect: () => nextConn++,
-    close: (conn) => h.closed.push(conn),
+    close: (conn, tarpit) => {
+      h.closed.push(conn);
+      if (tarpit === true) h.tarpitted.push(conn);
+    },
     sendUdp: (to, bytes) => void h.udp.push({ to, bytes }),
     writeTun: (frame) => h.tun.push(frame),
     runScript: (name, env) => h.scripts.push({ name, env }),
@@ -426,5 +432,23 @@ describe("restated edges and subnets (send_everything with fresh nonces)", () =>
     expect(h.take(2)).toEqual(["10 3b beta 10.2.0.0/16#11"]);
     feed(h, 1, "12 zz beta gamma 192.0.2.3 655 c 6\n");
     expect(h.closed).toEqual([1]);
+  });
+});
+
+describe("failed peers are tarpitted, not closed (tincd 1.0.35+)", () => {
+  test("refused input and an authentication timeout tarpit; a peer's own close and a PING timeout do not", () => {
+    const h = harness();
+    h.engine.onMetaConnected(1, 7, { outgoing: false, peerAddress: { host: "192.0.2.9", port: 1 } });
+    feed(h, 7, "0 delta 17\n");
+    h.engine.onMetaConnected(1, 8, { outgoing: false, peerAddress: { host: "192.0.2.9", port: 2 } });
+    h.engine.onTimer(60_000);
+    accept(h, 9, "beta", 61_000);
+    h.engine.onMetaClosed(61_500, 9);
+    expect({ closed: h.closed, tarpitted: h.tarpitted }).toEqual({ closed: [7, 8, 9], tarpitted: [7, 8] });
+    accept(h, 10, "gamma", 62_000);
+    h.engine.onTimer(200_000);
+    h.engine.onTimer(400_000);
+    expect(h.closed).toContain(10);
+    expect(h.tarpitted).not.toContain(10);
   });
 });

@@ -53,7 +53,7 @@ function useSptps(core: NodeCore, c: Connection, peerName: string): string | und
     },
     fail: (reason) => {
       core.drop(`meta SPTPS: ${reason}`, { peer: peerName });
-      core.terminate(c, c.phase === "active", reason);
+      core.terminate(c, c.phase === "active", reason, true);
     },
   }, sptpsRandom(core.rng));
   if (typeof auth === "string") return auth;

@@ -308,8 +308,8 @@ export class Daemon implements Effects {
     return this.meta.connect(address, timeout);
   }
 
-  close(conn: ConnId): void {
-    this.meta.close(conn);
+  close(conn: ConnId, tarpit?: boolean): void {
+    this.meta.close(conn, tarpit === true);
   }
 
   sendUdp(to: SockAddr, bytes: Uint8Array): void {

@@ -190,10 +190,22 @@ export class MetaNet {
     }
   }
 
-  /** Closes a connection without reporting it back (the engine asked for it). */
-  close(id: number): void {
+  /**
+   * Closes a connection without reporting it back (the engine asked for it). With `tarpit` an
+   * established socket is not closed but moved to the tarpit: held open, its input ignored, closed
+   * when its slot is reused (tincd does this to peers that failed).
+   */
+  close(id: number, tarpit = false): void {
     const e = this.entries.get(id);
-    if (e !== undefined) this.dispose(e);
+    if (e === undefined) return;
+    const s = e.socket;
+    if (!tarpit || s === undefined) return this.dispose(e);
+    e.closed = true;
+    clearTimeout(e.connectTimer);
+    this.entries.delete(e.id);
+    this.bySocket.delete(s);
+    this.tarpitted.add(s);
+    this.tarpit.put(s);
   }
 
   /** Closes every socket and listener. */

@@ -123,3 +123,42 @@ describe("MetaNet connection-burst limit (tincd's tarpit)", () => {
     }
   });
 });
+
+describe("MetaNet tarpit for failed peers", () => {
+  test("close(id, true) holds the socket open and deaf; the 11th such socket evicts the first", async () => {
+    const server = recorder();
+    // A clock that moves 10 s per accept: the burst limit never applies here.
+    let clock = 0;
+    const a = new MetaNet(server, () => (clock += 10_000));
+    const port = a.listen("127.0.0.1", 0);
+    const client = recorder();
+    const b = new MetaNet(client);
+    try {
+      const ids: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        ids.push(b.connect({ host: "127.0.0.1", port }, 5000));
+        await until(
+          `accept ${i + 1}`,
+          () => server.log.filter((l) => l.startsWith("accepted")).length === i + 1,
+        );
+        const serverId = Number(server.log.filter((l) => l.startsWith("accepted")).at(-1)!.split(" ")[1]);
+        a.close(serverId, true);
+      }
+      // The first socket was evicted by the 11th: its client hears the close; the others hear nothing.
+      await until(
+        "the evicted socket's close",
+        () => client.log.some((l) => l.startsWith(`closed ${ids[0]} `)),
+      );
+      b.send(ids[5]!, new TextEncoder().encode("0 intruder 17\n"));
+      await Bun.sleep(200);
+      expect(client.log.filter((l) => l.startsWith("closed")).map((l) => l.split(" ")[1])).toEqual([
+        String(ids[0]),
+      ]);
+      expect(server.bytes.size).toBe(0);
+      expect(server.log.some((l) => l.startsWith("closed"))).toBe(false);
+    } finally {
+      a.closeAll();
+      b.closeAll();
+    }
+  });
+});
