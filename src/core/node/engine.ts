@@ -289,10 +289,13 @@ export class Engine {
           core.purge();
           break;
         case "retry":
+          // tincd's ALRM: every waiting outgoing connection is tried now, and every active
+          // connection is PINGed (a dead link then shows at the next check, not a minute later).
           for (const out of core.outgoings.values()) {
             out.timeout = 0;
             if (out.conn === undefined) setupOutgoing(core, out);
           }
+          for (const c of core.conns.values()) if (c.phase === "active") sendPing(core, c);
           break;
         case "debug":
           core.config = { ...core.config, debugLevel: request.level };

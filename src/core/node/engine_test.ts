@@ -452,3 +452,18 @@ describe("failed peers are tarpitted, not closed (tincd 1.0.35+)", () => {
     expect(h.tarpitted).not.toContain(10);
   });
 });
+
+describe("retry (tincd's ALRM)", () => {
+  test("every active connection is PINGed at once and must answer by the next check", () => {
+    const h = harness();
+    accept(h, 1, "beta");
+    accept(h, 2, "gamma");
+    h.take(1);
+    h.take(2);
+    h.engine.onControl(30, { type: "retry" });
+    expect([h.take(1), h.take(2)]).toEqual([["8"], ["8"]]);
+    feed(h, 1, "9\n", 31);
+    h.engine.onTimer(10_000);
+    expect(h.closed).toEqual([2]);
+  });
+});
