@@ -8,6 +8,7 @@ import { formatSubnet } from "../../src/core/subnet/subnet_text.ts";
 import { NodeStatus } from "../../src/core/control/dump_lines.ts";
 import { formatNodeLine, parseNodeLine } from "../../src/core/control/dump_lines.ts";
 import { buildSim, linkWeights, type MeshSpec, neighbours, oracleNexthops, randomMesh } from "./mesh.ts";
+import { frameInto, tagOf } from "./frames.ts";
 import type { Simulator } from "./sim.ts";
 
 let spec: MeshSpec;
@@ -70,6 +71,38 @@ describe("control dumps", () => {
       );
       expect(d.traffic.map((t) => t.name)).toEqual(names);
     }
+  });
+
+  test("traffic counters: frames in from the device and out toward the next hop, in at the far end", () => {
+    const adj = neighbours(spec);
+    const a = [...spec.names].sort().find((x) => adj.get(x)!.length > 0)!;
+    const b = adj.get(a)![0]!;
+    const traffic = (at: string, of: string) =>
+      sim.nodes.get(at)!.engine.controlDumps().traffic.find((t) => t.name === of)!;
+    const before = { aMe: traffic(a, a), aB: traffic(a, b), bA: traffic(b, a), bMe: traffic(b, b) };
+    const frames = [0, 1, 2, 3, 4].map((i) => frameInto(spec.subnets.get(b)![0]!, 9000 + i));
+    const got: number[] = [];
+    sim.nodes.get(b)!.onTun = (f) => void got.push(tagOf(f));
+    for (const f of frames) sim.schedule(sim.now, sim.nodes.get(a), (e, now) => e.onTunFrame(now, f));
+    sim.runUntil(sim.now + 2000);
+    delete sim.nodes.get(b)!.onTun;
+    expect(got.sort()).toEqual([9000, 9001, 9002, 9003, 9004]);
+    const bytes = frames.reduce((n, f) => n + f.length, 0);
+    const delta = (
+      now: { inPackets: number; inBytes: number; outPackets: number; outBytes: number },
+      then: typeof now,
+    ) => ({
+      inPackets: now.inPackets - then.inPackets,
+      inBytes: now.inBytes - then.inBytes,
+      outPackets: now.outPackets - then.outPackets,
+      outBytes: now.outBytes - then.outBytes,
+    });
+    // a: 5 frames read from its device (myself in), 5 sent toward b (b out).
+    expect(delta(traffic(a, a), before.aMe)).toMatchObject({ inPackets: 5, inBytes: bytes });
+    expect(delta(traffic(a, b), before.aB)).toMatchObject({ outPackets: 5, outBytes: bytes });
+    // b: 5 received from a, 5 written to its device (myself out).
+    expect(delta(traffic(b, a), before.bA)).toMatchObject({ inPackets: 5, inBytes: bytes });
+    expect(delta(traffic(b, b), before.bMe)).toMatchObject({ outPackets: 5, outBytes: bytes });
   });
 
   test("a partition clears the reachable bit of what is cut off", () => {

@@ -4,7 +4,7 @@
  * subnets in table order).
  *
  * Fields the engine does not track yet are reported as tinc reports "nothing known": the last
- * state change as 0 (never), the UDP ping RTT as -1, traffic counters as 0.
+ * state change as 0 (never) and the UDP ping RTT as -1.
  * @module
  */
 import type { ConnectionDump, EdgeDump, NodeDump, SubnetDump, TrafficDump } from "../control/dump_lines.ts";
@@ -88,10 +88,10 @@ function nodeDump(core: NodeCore, n: NodeRec): NodeDump {
     maxmtu: mtu?.maxmtu ?? 0,
     lastStateChange: 0,
     udpPingRtt: -1,
-    inPackets: 0,
-    inBytes: 0,
-    outPackets: 0,
-    outBytes: 0,
+    inPackets: n.inPackets,
+    inBytes: n.inBytes,
+    outPackets: n.outPackets,
+    outBytes: n.outBytes,
   };
 }
 
@@ -108,7 +108,8 @@ export function controlDumps(core: NodeCore): ControlDumps {
   };
   for (const n of nodes) {
     out.nodes.push(nodeDump(core, n));
-    out.traffic.push({ name: n.name, inPackets: 0, inBytes: 0, outPackets: 0, outBytes: 0 });
+    const { inPackets, inBytes, outPackets, outBytes } = n;
+    out.traffic.push({ name: n.name, inPackets, inBytes, outPackets, outBytes });
     for (const to of [...n.edges.keys()].sort(byName)) {
       const e = n.edges.get(to)!;
       out.edges.push({

@@ -38,6 +38,9 @@ const REQ_KEY_INTERVAL = 10_000;
  * PACKET: they keep travelling over TCP (tinc's priority −1).
  */
 export function routeFrame(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
+  // tinc's receive_packet (handle_device_data for myself) counts before routing.
+  source.inPackets++;
+  source.inBytes += frame.length;
   if (frame.length < ETH_HEADER) {
     return core.drop("frame shorter than an Ethernet header", { from: source.name });
   }
@@ -53,8 +56,7 @@ export function routeFrame(core: NodeCore, source: NodeRec, frame: Uint8Array, v
       return sendFrame(core, to, out, viaTcp && !d.icmp);
     }
     case "device":
-      core.fx.writeTun(out);
-      return;
+      return sendFrame(core, core.myself, out, false);
     case "broadcast":
       return broadcastFrame(core, source, out, viaTcp);
     case "fragments": {
@@ -88,8 +90,14 @@ function learnMac(core: NodeCore, mac: Uint8Array): void {
 /** tinc's send_packet: to the device for myself, else toward `n` over UDP or TCP. */
 export function sendFrame(core: NodeCore, n: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
   if (n === core.myself) {
+    n.outPackets++;
+    n.outBytes += frame.length;
     core.fx.writeTun(frame);
     return;
+  }
+  if (n.reachable) {
+    n.outPackets++;
+    n.outBytes += frame.length;
   }
   if (nodeUsesSptps(core, n)) return sptpsSendFrame(core, n, frame);
   const via = viaTcp || n.via === core.myself ? n.nexthop : n.via;
@@ -135,7 +143,7 @@ function sendUdp(core: NodeCore, n: NodeRec, frame: Uint8Array, probe = false): 
  * directly connected nodes.
  */
 export function broadcastFrame(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
-  if (source !== core.myself) core.fx.writeTun(frame);
+  if (source !== core.myself) sendFrame(core, core.myself, frame, false);
   if (core.config.tunnelServer || core.config.broadcast === "no") return;
   if (core.config.broadcast === "direct") {
     if (source !== core.myself) return;

@@ -105,6 +105,13 @@ export interface NodeRec {
   replay: LegacyReplayWindow | undefined;
   /** PMTU: the largest probe size this node echoed (0 before any reply). */
   minmtu: number;
+  /** Traffic as tinc 1.1 counts it for `dump traffic`: frames (and their bytes) received from
+   * this node and routed (from the device for myself), and frames sent toward it while it was
+   * reachable (to the device for myself). */
+  inPackets: number;
+  inBytes: number;
+  outPackets: number;
+  outBytes: number;
 }
 
 /** Where a connection stands in the gate ID → METAKEY → CHALLENGE → CHAL_REPLY → ACK → ALL. */
@@ -168,6 +175,10 @@ export function newNode(name: string): NodeRec {
     outCompression: 0,
     inCompression: 0,
     minmtu: 0,
+    inPackets: 0,
+    inBytes: 0,
+    outPackets: 0,
+    outBytes: 0,
     edgeOrder: undefined,
     conn: undefined,
     nexthop: undefined,
