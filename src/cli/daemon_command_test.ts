@@ -14,7 +14,10 @@ describe("tinct daemon (process)", () => {
   test("notifies systemd when ready and when stopping; TERM exits 0 and removes the pid file", async () => {
     const c = libc();
     const dir = mkdtempSync(join(tmpdir(), "tinct-cmd-"));
-    const port = 40000 + (process.pid % 10000);
+    // A port the kernel just handed out (a fixed guess collided with other tests' sockets once).
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
+    const port = probe.port;
+    probe.stop(true);
     mkdirSync(join(dir, "hosts"));
     writeFileSync(join(dir, "tinc.conf"), "Name = alpha\nDeviceType = dummy\n");
     writeFileSync(join(dir, "hosts", "alpha"), `Port = ${port}\nCipher = none\nDigest = none\n`);
