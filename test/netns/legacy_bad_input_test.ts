@@ -77,7 +77,8 @@ describe("legacy protocol: hostile input to tinct's meta and UDP ports", () => {
           `d2 -> t1 ${down.mbit.toFixed(1)} Mbit/s, longest gap ${down.received.maxGapMs} ms`,
       );
       const report = JSON.parse(hostileOut.trim().split("\n").pop()!) as Record<string, number>;
-      expect(report.sessions).toBeGreaterThan(50);
+      // Paced sessions (one per ~1.1 s, every scenario in turn), then a burst of 15.
+      expect(report.sessions).toBeGreaterThanOrEqual(8 + report.burst!);
       expect(report.datagrams).toBeGreaterThan(1000);
       expect(report.replays).toBeGreaterThan(100);
 
@@ -95,6 +96,8 @@ describe("legacy protocol: hostile input to tinct's meta and UDP ports", () => {
         new RegExp(`(Closing connection|Meta connection lost) \\([^)]*conn=${realConn}\\)`),
       );
       expect(pair.tinct.log).toContain("METAKEY has");
+      // tincd's connection-burst limit: most of the burst is held in the tarpit, unanswered.
+      expect(pair.tinct.log).toContain("Too many connections at once: held in the tarpit");
       expect(pair.tinct.log).not.toMatch(/TypeError|RangeError|ReferenceError|Uncaught|panic/);
       expect(lab.ping(t.ns, overlay4(2), 3)).toBe(true);
       expect(lab.ping(d.ns, overlay4(1), 3)).toBe(true);

@@ -8,6 +8,9 @@
  *     CHAL_REPLY lines, and the target's own lines mutated and sent back; an endless line;
  *   - datagrams to the UDP port: random bytes of random sizes, exact replays of real datagrams
  *     from REPLAY_PCAP, replays with one bit flipped, truncated replays.
+ * Meta sessions come one per ~1.1 s, cycling through every scenario, because tincd (and tinct)
+ * hold connections beyond 10 in a second in a tarpit unanswered; in the last 3 s a burst of 15 at
+ * once checks that the tarpit engages (reported as `burst`).
  * Everything is bounded in count and time; it prints one JSON line with what it sent.
  */
 import { createSocket } from "node:dgram";
@@ -45,7 +48,15 @@ function mutate(line: string): string {
   return line.slice(0, i) + line.slice(i, i + 1 + rnd(20)).repeat(2 + rnd(4)) + line.slice(i);
 }
 
-const sent = { sessions: 0, metaBytes: 0, datagrams: 0, replays: 0, mutatedReplays: 0, refusedEarly: 0 };
+const sent = {
+  sessions: 0,
+  metaBytes: 0,
+  datagrams: 0,
+  replays: 0,
+  mutatedReplays: 0,
+  refusedEarly: 0,
+  burst: 0,
+};
 
 /** One TCP session: writes the scripted parts (a function may use what the target said). */
 function session(
@@ -93,8 +104,8 @@ function session(
 
 const ids = [`0 intruder${rnd(1000)} 17\n`, `0 ${knownName} 17\n`, "0 t1 17\n", `0 ${knownName} 99\n`];
 
-function metaScenario(): Promise<void> {
-  switch (rnd(8)) {
+function metaScenario(kind: number): Promise<void> {
+  switch (kind % 8) {
     case 0:
       return session([randomBytes(1 + rnd(4096))]);
     case 1:
@@ -134,11 +145,15 @@ async function main(): Promise<void> {
   const replays = replayPath && replayPath !== "-" ? readUdpDatagrams(replayPath) : [];
   const udp = createSocket("udp4");
   const send = (b: Uint8Array) => new Promise<void>((resolve) => udp.send(b, port, host, () => resolve()));
-  // Meta sessions run a few at a time beside the datagram stream.
+  // Meta sessions, paced below the burst limit, beside the datagram stream; then one burst.
   const meta = (async () => {
-    for (let i = 0; i < 400 && Date.now() < deadline; i++) {
-      await Promise.all([metaScenario(), metaScenario(), metaScenario()]);
+    for (let i = 0; i < 400 && Date.now() < deadline - 3000; i++) {
+      const started = Date.now();
+      await metaScenario(i);
+      await Bun.sleep(Math.max(0, 1100 - (Date.now() - started)));
     }
+    sent.burst = 15;
+    await Promise.all(Array.from({ length: sent.burst }, () => session([`0 ${knownName} 17\n`], 1000)));
   })();
   for (let i = 0; i < 20_000 && Date.now() < deadline; i++) {
     const kind = replays.length > 0 ? rnd(4) : 0;
