@@ -129,6 +129,20 @@ interface BenchNode {
   indirect: boolean;
   prevedge: BenchEdge | null;
 }
+/** A node record as an engine would start it: unreachable, no edges. */
+function newBenchNode(name: string): BenchNode {
+  return {
+    name,
+    edges: new Map(),
+    reachable: false,
+    nexthop: null,
+    via: null,
+    distance: -1,
+    indirect: false,
+    prevedge: null,
+  };
+}
+
 interface BenchEdge {
   readonly from: BenchNode;
   readonly to: BenchNode;
@@ -147,16 +161,7 @@ function benchEnginePattern(
   const BATCH = 20;
   const records = new Map<string, BenchNode>();
   for (const name of names) {
-    records.set(name, {
-      name,
-      edges: new Map(),
-      reachable: false,
-      nexthop: null,
-      via: null,
-      distance: -1,
-      indirect: false,
-      prevedge: null,
-    });
+    records.set(name, newBenchNode(name));
   }
   for (const [name, rec] of records) g.tagNode(name, rec);
   const edges: EdgeInfo<BenchEdge>[] = g.edgesByWeight().map((e) => {
@@ -278,16 +283,7 @@ function benchGraphBoot(): void {
     const record = (name: string): BenchNode => {
       let rec = recordOf.get(name);
       if (rec === undefined) {
-        rec = {
-          name,
-          edges: new Map(),
-          reachable: false,
-          nexthop: null,
-          via: null,
-          distance: -1,
-          indirect: false,
-          prevedge: null,
-        };
+        rec = newBenchNode(name);
         recordOf.set(name, rec);
         g.tagNode(name, rec);
       }
