@@ -207,13 +207,15 @@ export class MetaFramer {
 /** The WHATWG codecs every runtime has; declared here because src/core compiles without DOM or
  * runtime types (the bindings resolve to the globals at run time). */
 declare const TextDecoder: new (label: string) => { decode(bytes: Uint8Array): string };
-declare const TextEncoder: new () => { encodeInto(text: string, into: Uint8Array): { written: number } };
+declare const TextEncoder: new () => {
+  encodeInto(text: string, into: Uint8Array): { read: number; written: number };
+};
 
 /** windows-1252 is latin-1 except for 27 of the bytes 0x80–0x9f, which it maps above U+00FF. */
 const WINDOWS_1252 = new TextDecoder("windows-1252");
 const ABOVE_LATIN1 = /[\u0100-\uffff]/;
 const UTF8 = new TextEncoder();
-/** Where the ASCII check writes; grown to the largest chunk seen. */
+/** Where the ASCII check writes; grown with the largest chunk seen. */
 let asciiScratch = new Uint8Array(8192);
 
 /** One character per byte. The native decoder is several times faster than building the string
@@ -222,8 +224,12 @@ function latin1(bytes: Uint8Array): string {
   const text = WINDOWS_1252.decode(bytes);
   // All ASCII (the UTF-8 encoder writes one byte per character): certainly latin-1. The native
   // encoder checks that several times faster than a regular expression scan.
-  if (asciiScratch.length < text.length) asciiScratch = new Uint8Array(text.length * 2);
-  if (UTF8.encodeInto(text, asciiScratch).written === text.length) return text;
+  // Room for three bytes a character: the encoder never stops early for lack of space.
+  if (asciiScratch.length < text.length * 3) asciiScratch = new Uint8Array(text.length * 3);
+  // Both counts: the encoder stops where the scratch is full, so multi-byte characters near the
+  // end could otherwise add up to exactly text.length bytes written.
+  const done = UTF8.encodeInto(text, asciiScratch);
+  if (done.read === text.length && done.written === text.length) return text;
   return ABOVE_LATIN1.test(text) ? latin1Slow(bytes) : text;
 }
 

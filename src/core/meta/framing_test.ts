@@ -410,4 +410,15 @@ describe("latin-1 both ways", () => {
     expect(framer.next()).toEqual({ kind: "line", line: String.fromCharCode(...bytes) });
     expect(framer.next()).toEqual({ kind: "line", line: "A" });
   });
+
+  test("a chunk of high bytes sized near the ASCII check's scratch buffer still decodes byte for byte", () => {
+    for (const size of [8189, 8190, 8191, 8192, 16381, 16382]) {
+      const bytes = new Uint8Array(size).fill(0x80);
+      for (let i = 99; i < size; i += 100) bytes[i] = 0x0a;
+      const framer = new MetaFramer();
+      framer.push(bytes);
+      const first = framer.next();
+      expect({ size, first }).toEqual({ size, first: { kind: "line", line: "\u0080".repeat(99) } });
+    }
+  });
 });
