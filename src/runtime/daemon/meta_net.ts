@@ -65,7 +65,7 @@ export class MetaNet {
         const peer = { host: unmapAddress(s.remoteAddress), port: s.remotePort };
         if (this.gate.decide(this.now(), peer.host) === "tarpit") {
           this.tarpitted.add(s);
-          this.tarpit.put(s);
+          this.hold(s);
           this.events.tarpitted?.(peer);
           return;
         }
@@ -163,6 +163,13 @@ export class MetaNet {
     }
   }
 
+  /** Puts a socket in the tarpit, unread from now on (tincd never reads a tarpitted socket, so a
+   * flooder's writes stall against a full window instead of being drained and thrown away). */
+  private hold(s: Socket<undefined>): void {
+    s.pause();
+    this.tarpit.put(s);
+  }
+
   /** A socket ended: a tarpitted one just leaves its slot; a served one is lost. */
   private gone(s: Socket<undefined>, reason: string): void {
     if (this.tarpitted.has(s)) {
@@ -205,7 +212,7 @@ export class MetaNet {
     this.entries.delete(e.id);
     this.bySocket.delete(s);
     this.tarpitted.add(s);
-    this.tarpit.put(s);
+    this.hold(s);
   }
 
   /** Closes every socket and listener. */

@@ -162,3 +162,38 @@ describe("MetaNet tarpit for failed peers", () => {
     }
   });
 });
+
+describe("MetaNet tarpit reads nothing", () => {
+  test("a held socket is not read: a client writing 32 MiB into it stalls", async () => {
+    const server = recorder();
+    const a = new MetaNet(server, () => 0);
+    const port = a.listen("127.0.0.1", 0);
+    let drained = 0;
+    const client = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: { data: () => {}, drain: () => void drained++ },
+    });
+    try {
+      await until("the accept", () => server.log.some((l) => l.startsWith("accepted")));
+      const id = Number(server.log.find((l) => l.startsWith("accepted"))!.split(" ")[1]);
+      a.close(id, true);
+      const chunk = new Uint8Array(1 << 20);
+      let written = 0;
+      // Write until the kernel stops taking bytes, then give a reader 1 s to drain them.
+      for (let i = 0; i < 32; i++) {
+        const n = client.write(chunk);
+        written += Math.max(0, n);
+        if (n < chunk.length) break;
+      }
+      const before = drained;
+      await Bun.sleep(1000);
+      expect(written).toBeLessThan(32 << 20);
+      expect(drained).toBe(before);
+      expect(server.bytes.size).toBe(0);
+    } finally {
+      client.end();
+      a.closeAll();
+    }
+  });
+});
