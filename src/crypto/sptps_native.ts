@@ -22,11 +22,11 @@ import {
   type SptpsCipherPort,
 } from "../core/crypto/cipher_port.ts";
 import { failureOf, verdictOf } from "../core/crypto/record_status.ts";
+import { DescriptorTable } from "../core/crypto/descriptor_table.ts";
 import { ReplayWindow } from "../core/crypto/replay_window.ts";
 import { LibcryptoChaChaPoly } from "./libcrypto_ffi.ts";
 import { SINGLE_REGION } from "./sptps_wasm.ts";
 
-const DESCRIPTOR_SIZE = 16;
 /**
  * The arena sits inside a larger buffer so that the 64 bytes before any body can stand in as the
  * zero block that ChaCha20 turns into keystream block 0 in the same call as the body; what they
@@ -70,7 +70,7 @@ export class NativeSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
   private readonly backing: Uint8Array;
   private readonly backingAddress: number;
   private readonly save: number;
-  private readonly descriptors: DataView;
+  private readonly descriptors: DescriptorTable;
   private readonly slots: Slot[];
   private closed = false;
 
@@ -85,7 +85,7 @@ export class NativeSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     this.arena = this.backing.subarray(PAD, PAD + arenaSize);
     this.arenaAddress = this.backingAddress + PAD;
     this.arenaView = new DataView(this.backing.buffer, PAD, arenaSize);
-    this.descriptors = new DataView(new ArrayBuffer(this.maxBatch * DESCRIPTOR_SIZE));
+    this.descriptors = DescriptorTable.allocate(this.maxBatch);
     this.slots = Array.from({ length: this.slotCount }, () => ({
       sendCtx: 0,
       recvCtx: 0,
@@ -273,26 +273,19 @@ export class NativeSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     slot: number,
     type: number,
   ): void {
-    const at = i * DESCRIPTOR_SIZE;
-    const d = this.descriptors;
-    d.setUint32(at, offset >>> 0, true);
-    d.setUint32(at + 4, length >>> 0, true);
-    d.setUint32(at + 8, seqno >>> 0, true);
-    d.setUint16(at + 12, slot, true);
-    d.setUint8(at + 14, type);
-    d.setUint8(at + 15, 0);
+    this.descriptors.write(i, offset, length, seqno, slot, type);
   }
 
   statusAt(i: number): RecordStatus {
-    return this.descriptors.getUint8(i * DESCRIPTOR_SIZE + 15);
+    return this.descriptors.statusAt(i);
   }
 
   typeAt(i: number): number {
-    return this.descriptors.getUint8(i * DESCRIPTOR_SIZE + 14);
+    return this.descriptors.typeAt(i);
   }
 
   seqnoAt(i: number): number {
-    return this.descriptors.getUint32(i * DESCRIPTOR_SIZE + 8, true);
+    return this.descriptors.seqnoAt(i);
   }
 
   private inBatch(first: number, count: number): boolean {
@@ -305,19 +298,18 @@ export class NativeSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     const d = this.descriptors;
     let sealed = 0;
     for (let i = first; i < first + count; i++) {
-      const at = i * DESCRIPTOR_SIZE;
-      const off = d.getUint32(at, true), len = d.getUint32(at + 4, true);
-      const s = this.slotAt(d.getUint16(at + 12, true));
+      const off = d.offsetAt(i), len = d.lengthAt(i);
+      const s = this.slotAt(d.slotAt(i));
       let status = RecordStatus.Ok;
       if (s === undefined) status = RecordStatus.BadSlot;
       else if (len > MAX_RECORD_DATA) status = RecordStatus.TooLong;
       else if (off > this.arena.length - len - DATAGRAM_OVERHEAD) status = RecordStatus.BadRange;
       else if (!s.hasSend) status = RecordStatus.NoKey;
       else {
-        this.sealRecordAt(s.sendCtx, off, len, d.getUint32(at + 8, true), d.getUint8(at + 14));
+        this.sealRecordAt(s.sendCtx, off, len, d.seqnoAt(i), d.typeAt(i));
         sealed++;
       }
-      d.setUint8(at + 15, status);
+      d.setStatus(i, status);
     }
     return sealed;
   }
@@ -327,17 +319,16 @@ export class NativeSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     const d = this.descriptors;
     let opened = 0;
     for (let i = first; i < first + count; i++) {
-      const at = i * DESCRIPTOR_SIZE;
-      const off = d.getUint32(at, true), len = d.getUint32(at + 4, true);
+      const off = d.offsetAt(i), len = d.lengthAt(i);
       if (len >= 4 && len <= this.arena.length && off <= this.arena.length - len) {
-        d.setUint32(at + 8, this.arenaView.getUint32(off, false), true);
+        d.setSeqno(i, this.arenaView.getUint32(off, false));
       }
-      const status = this.openRecordAt(d.getUint16(at + 12, true), off, len);
+      const status = this.openRecordAt(d.slotAt(i), off, len);
       if (status === RecordStatus.Ok) {
-        d.setUint8(at + 14, this.arena[off + 4]!);
+        d.setType(i, this.arena[off + 4]!);
         opened++;
       }
-      d.setUint8(at + 15, status);
+      d.setStatus(i, status);
     }
     return opened;
   }

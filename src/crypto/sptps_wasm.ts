@@ -19,11 +19,11 @@ import {
   type SptpsCipherPort,
 } from "../core/crypto/cipher_port.ts";
 import { failureOf, verdictOf } from "../core/crypto/record_status.ts";
+import { DESCRIPTOR_SIZE, DescriptorTable } from "../core/crypto/descriptor_table.ts";
 import { instantiateWasmCore, type WasmCore, type WasmCoreExports } from "./wasm_core.ts";
 
 /** Arena bytes [0, SINGLE_REGION) are scratch for seal/open/sealBody/openBody. */
 export const SINGLE_REGION = 0x11000;
-const DESCRIPTOR_SIZE = 16;
 
 /** SptpsCipherPort and SptpsBatchPort backed by the WASM core. */
 export class WasmSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
@@ -34,7 +34,7 @@ export class WasmSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
   readonly descriptorBytes: Uint8Array;
   private readonly x: WasmCoreExports;
   private readonly staging: Uint8Array;
-  private readonly descriptors: DataView;
+  private readonly descriptors: DescriptorTable;
 
   constructor(readonly core: WasmCore) {
     const x = core.exports;
@@ -44,7 +44,9 @@ export class WasmSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     this.arena = new Uint8Array(mem, x.arenaBase(), x.arenaSize());
     this.maxBatch = x.descriptorCount();
     this.descriptorBytes = new Uint8Array(mem, x.descriptorBase(), this.maxBatch * DESCRIPTOR_SIZE);
-    this.descriptors = new DataView(mem, x.descriptorBase(), this.maxBatch * DESCRIPTOR_SIZE);
+    this.descriptors = new DescriptorTable(
+      new DataView(mem, x.descriptorBase(), this.maxBatch * DESCRIPTOR_SIZE),
+    );
     this.staging = new Uint8Array(mem, x.stagingBase(), 64);
   }
 
@@ -158,26 +160,19 @@ export class WasmSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     slot: number,
     type: number,
   ): void {
-    const at = i * DESCRIPTOR_SIZE;
-    const d = this.descriptors;
-    d.setUint32(at, offset >>> 0, true);
-    d.setUint32(at + 4, length >>> 0, true);
-    d.setUint32(at + 8, seqno >>> 0, true);
-    d.setUint16(at + 12, slot, true);
-    d.setUint8(at + 14, type);
-    d.setUint8(at + 15, 0);
+    this.descriptors.write(i, offset, length, seqno, slot, type);
   }
 
   statusAt(i: number): RecordStatus {
-    return this.descriptors.getUint8(i * DESCRIPTOR_SIZE + 15);
+    return this.descriptors.statusAt(i);
   }
 
   typeAt(i: number): number {
-    return this.descriptors.getUint8(i * DESCRIPTOR_SIZE + 14);
+    return this.descriptors.typeAt(i);
   }
 
   seqnoAt(i: number): number {
-    return this.descriptors.getUint32(i * DESCRIPTOR_SIZE + 8, true);
+    return this.descriptors.seqnoAt(i);
   }
 
   sealBatch(first: number, count: number): number {

@@ -22,6 +22,7 @@ import {
   type SptpsCipherPort,
 } from "./cipher_port.ts";
 import { failureOf, verdictOf } from "./record_status.ts";
+import { DescriptorTable } from "./descriptor_table.ts";
 import { ReplayWindow } from "./replay_window.ts";
 
 /** The 8-byte IV of a record: seqno as a big-endian u64 (upper half zero). */
@@ -59,8 +60,6 @@ interface Slot {
   window: ReplayWindow;
 }
 
-const DESCRIPTOR_SIZE = 16;
-
 /** Options of the pure port. */
 export interface NobleSptpsOptions {
   /** Key slots (default 1024). */
@@ -77,13 +76,13 @@ export class NobleSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
   readonly arena: Uint8Array;
   readonly maxBatch: number;
   private readonly slots: Slot[];
-  private readonly descriptors: DataView;
+  private readonly descriptors: DescriptorTable;
 
   constructor(options: NobleSptpsOptions = {}) {
     this.slotCount = options.slots ?? 1024;
     this.arena = new Uint8Array(options.arenaSize ?? 1 << 20);
     this.maxBatch = options.maxBatch ?? 256;
-    this.descriptors = new DataView(new ArrayBuffer(this.maxBatch * DESCRIPTOR_SIZE));
+    this.descriptors = DescriptorTable.allocate(this.maxBatch);
     this.slots = Array.from({ length: this.slotCount }, () => ({
       send: undefined,
       recv: undefined,
@@ -206,25 +205,19 @@ export class NobleSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     slot: number,
     type: number,
   ): void {
-    const at = i * DESCRIPTOR_SIZE;
-    this.descriptors.setUint32(at, offset >>> 0, true);
-    this.descriptors.setUint32(at + 4, length >>> 0, true);
-    this.descriptors.setUint32(at + 8, seqno >>> 0, true);
-    this.descriptors.setUint16(at + 12, slot, true);
-    this.descriptors.setUint8(at + 14, type);
-    this.descriptors.setUint8(at + 15, 0);
+    this.descriptors.write(i, offset, length, seqno, slot, type);
   }
 
   statusAt(i: number): RecordStatus {
-    return this.descriptors.getUint8(i * DESCRIPTOR_SIZE + 15);
+    return this.descriptors.statusAt(i);
   }
 
   typeAt(i: number): number {
-    return this.descriptors.getUint8(i * DESCRIPTOR_SIZE + 14);
+    return this.descriptors.typeAt(i);
   }
 
   seqnoAt(i: number): number {
-    return this.descriptors.getUint32(i * DESCRIPTOR_SIZE + 8, true);
+    return this.descriptors.seqnoAt(i);
   }
 
   private inBatch(first: number, count: number): boolean {
@@ -235,24 +228,22 @@ export class NobleSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     if (!this.inBatch(first, count)) return -RecordStatus.BadArgument;
     let sealed = 0;
     for (let i = first; i < first + count; i++) {
-      const at = i * DESCRIPTOR_SIZE;
       const d = this.descriptors;
-      const off = d.getUint32(at, true), len = d.getUint32(at + 4, true);
-      const slot = d.getUint16(at + 12, true);
-      const s = this.slotAt(slot);
+      const off = d.offsetAt(i), len = d.lengthAt(i);
+      const s = this.slotAt(d.slotAt(i));
       let status = RecordStatus.Ok;
       if (s === undefined) status = RecordStatus.BadSlot;
       else if (len > MAX_RECORD_DATA) status = RecordStatus.TooLong;
       else if (off + len + DATAGRAM_OVERHEAD > this.arena.length) status = RecordStatus.BadRange;
       else if (s.send === undefined) status = RecordStatus.NoKey;
       else {
-        const seqno = d.getUint32(at + 8, true);
+        const seqno = d.seqnoAt(i);
         new DataView(this.arena.buffer, this.arena.byteOffset + off).setUint32(0, seqno, false);
-        this.arena[off + 4] = d.getUint8(at + 14);
+        this.arena[off + 4] = d.typeAt(i);
         sealBodyInPlace(s.send, seqno, this.arena.subarray(off + 4, off + len + DATAGRAM_OVERHEAD), len + 1);
         sealed++;
       }
-      d.setUint8(at + 15, status);
+      d.setStatus(i, status);
     }
     return sealed;
   }
@@ -261,22 +252,17 @@ export class NobleSptpsCipher implements SptpsCipherPort, SptpsBatchPort {
     if (!this.inBatch(first, count)) return -RecordStatus.BadArgument;
     let opened = 0;
     for (let i = first; i < first + count; i++) {
-      const at = i * DESCRIPTOR_SIZE;
       const d = this.descriptors;
-      const off = d.getUint32(at, true), len = d.getUint32(at + 4, true);
+      const off = d.offsetAt(i), len = d.lengthAt(i);
       if (len >= 4 && off + len <= this.arena.length) {
-        d.setUint32(
-          at + 8,
-          new DataView(this.arena.buffer, this.arena.byteOffset + off).getUint32(0, false),
-          true,
-        );
+        d.setSeqno(i, new DataView(this.arena.buffer, this.arena.byteOffset + off).getUint32(0, false));
       }
-      const status = this.openInPlace(d.getUint16(at + 12, true), this.arena, off, len);
+      const status = this.openInPlace(d.slotAt(i), this.arena, off, len);
       if (status === RecordStatus.Ok) {
-        d.setUint8(at + 14, this.arena[off + 4]!);
+        d.setType(i, this.arena[off + 4]!);
         opened++;
       }
-      d.setUint8(at + 15, status);
+      d.setStatus(i, status);
     }
     return opened;
   }
