@@ -137,15 +137,7 @@ export function cmdRetry(o: CtlOptions, args: string[], io: CtlIo): Promise<numb
 
 /** `disconnect NODE`. */
 export function cmdDisconnect(o: CtlOptions, args: string[], io: CtlIo): Promise<number> | number {
-  if (args.length !== 1) {
-    io.stderr("Invalid number of arguments.\n");
-    return 1;
-  }
-  if (!isValidNodeName(args[0]!)) {
-    io.stderr("Invalid name for node.\n");
-    return 1;
-  }
-  return simpleRequest(o, io, ControlType.DISCONNECT, `Could not disconnect ${args[0]}.`, args[0]);
+  return nodeRequest(o, args, io, ControlType.DISCONNECT, (node) => `Could not disconnect ${node}.`);
 }
 
 /**
@@ -153,15 +145,27 @@ export function cmdDisconnect(o: CtlOptions, args: string[], io: CtlIo): Promise
  * and neither has tinct's, so this fails as tinc's does; kept for scripts that call it.
  */
 export function cmdConnect(o: CtlOptions, args: string[], io: CtlIo): Promise<number> | number {
+  return nodeRequest(o, args, io, ControlType.CONNECT, (node) => `Could not connect to ${node}.`);
+}
+
+/** A request naming one node: exactly one argument, a valid node name, as tinc checks them. */
+function nodeRequest(
+  o: CtlOptions,
+  args: string[],
+  io: CtlIo,
+  type: number,
+  failure: (node: string) => string,
+): Promise<number> | number {
   if (args.length !== 1) {
     io.stderr("Invalid number of arguments.\n");
     return 1;
   }
-  if (!isValidNodeName(args[0]!)) {
+  const node = args[0]!;
+  if (!isValidNodeName(node)) {
     io.stderr("Invalid name for node.\n");
     return 1;
   }
-  return simpleRequest(o, io, ControlType.CONNECT, `Could not connect to ${args[0]}.`, args[0]);
+  return simpleRequest(o, io, type, failure(node), node);
 }
 
 /** C's atoi: leading blanks, optional sign, digits; 0 when there are none. */
