@@ -13,7 +13,7 @@ import { formatSubnet } from "../subnet/subnet_text.ts";
 import { nodeIdHex, nodeIdOf } from "../sptps/node_id.ts";
 import type { NodeCore } from "./core.ts";
 import { sortedSubnets } from "./core.ts";
-import { byName, type NodeRec } from "./world.ts";
+import { byName, type NodeRec, sortedEdges } from "./world.ts";
 import { pmtuState } from "./auth/legacy_pmtu.ts";
 import { nodeUsesSptps, sptpsSessionInfo } from "./sptps_data.ts";
 import { sptpsEnabled } from "./auth/sptps_keys.ts";
@@ -110,11 +110,10 @@ export function controlDumps(core: NodeCore): ControlDumps {
     out.nodes.push(nodeDump(core, n));
     const { inPackets, inBytes, outPackets, outBytes } = n;
     out.traffic.push({ name: n.name, inPackets, inBytes, outPackets, outBytes });
-    for (const to of [...n.edges.keys()].sort(byName)) {
-      const e = n.edges.get(to)!;
+    for (const e of sortedEdges(n)) {
       out.edges.push({
         from: n.name,
-        to,
+        to: e.to.name,
         host: e.address,
         port: e.port,
         localHost: "unspec",

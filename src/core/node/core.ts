@@ -274,7 +274,6 @@ export class NodeCore {
     const old = e.from.edges.get(e.to.name);
     if (old !== undefined && old !== e) old.reverse = undefined;
     e.from.edges.set(e.to.name, e);
-    e.from.edgeOrder = undefined;
     this.graphModel.addEdge({
       from: e.from.name,
       to: e.to.name,
@@ -295,7 +294,6 @@ export class NodeCore {
   delEdge(e: EdgeRec): void {
     if (e.from.edges.get(e.to.name) === e) {
       e.from.edges.delete(e.to.name);
-      e.from.edgeOrder = undefined;
       this.graphModel.deleteEdge(e.from.name, e.to.name);
       const rev = e.reverse;
       if (rev !== undefined) {

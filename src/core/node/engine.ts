@@ -23,7 +23,7 @@ import { sendId } from "./proto_auth.ts";
 import { sendPing } from "./proto_misc.ts";
 import { receiveRequest, requestName } from "./protocol.ts";
 import { dialNext, newConnection, newOutgoing, outgoingLost, resolved, setupOutgoing } from "./outgoing.ts";
-import { byName, type Connection } from "./world.ts";
+import { byName, type Connection, sortedEdges } from "./world.ts";
 import { receiveSeqnoWornOut } from "./auth/legacy_packet.ts";
 import { pmtuNextDeadline, pmtuTick, sendProbeUdp } from "./auth/legacy_pmtu.ts";
 import { type ControlDumps, controlDumps } from "./control_dump.ts";
@@ -453,11 +453,10 @@ export class Engine {
       if (n.reachable && n.via) entry.via = n.via.name;
       if (n.udp) entry.udp = `${n.udp.host} ${n.udp.port}`;
       view.nodes.push(entry);
-      for (const to of [...n.edges.keys()].sort(byName)) {
-        const e = n.edges.get(to)!;
+      for (const e of sortedEdges(n)) {
         view.edges.push({
           from: name,
-          to,
+          to: e.to.name,
           address: e.address,
           port: e.port,
           options: e.options,

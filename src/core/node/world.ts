@@ -11,6 +11,7 @@ import type { Authenticator } from "./auth/authenticator.ts";
 import type { MetaFramer } from "../meta/framing.ts";
 import type { LegacyPacketCodec } from "../crypto/legacy/packet.ts";
 import type { LegacyReplayWindow } from "../crypto/legacy/replay_window.ts";
+import { SortedStringMap } from "./sorted_map.ts";
 
 /** A directed edge FROM→TO as announced in ADD_EDGE. */
 export interface EdgeRec {
@@ -41,7 +42,7 @@ export interface SubnetRec {
 
 /** A node's subnets by 1.0 text, remembering their sorted order until the next change (every
  * new peer gets all subnets of every node in that order). */
-export class SubnetMap extends Map<string, SubnetRec> {
+export class SubnetMap extends SortedStringMap<SubnetRec> {
   #sorted: SubnetRec[] | undefined;
 
   override set(key: string, value: SubnetRec): this {
@@ -69,10 +70,8 @@ export class SubnetMap extends Map<string, SubnetRec> {
 
 export interface NodeRec {
   name: string;
-  /** Outgoing edges keyed by destination name; iterate in name order via sortedEdges(). */
-  edges: Map<string, EdgeRec>;
-  /** `edges` in destination-name order; dropped whenever an edge is added or removed. */
-  edgeOrder: EdgeRec[] | undefined;
+  /** Outgoing edges keyed by destination name, in name order. */
+  edges: SortedStringMap<EdgeRec>;
   subnets: SubnetMap;
   /** The active meta connection to this node, if directly connected. */
   conn: Connection | undefined;
@@ -160,7 +159,7 @@ export interface Connection {
 export function newNode(name: string): NodeRec {
   return {
     name,
-    edges: new Map(),
+    edges: new SortedStringMap(),
     subnets: new SubnetMap(),
     reachable: false,
     distance: 0,
@@ -179,7 +178,6 @@ export function newNode(name: string): NodeRec {
     inBytes: 0,
     outPackets: 0,
     outBytes: 0,
-    edgeOrder: undefined,
     conn: undefined,
     nexthop: undefined,
     via: undefined,
@@ -204,11 +202,8 @@ export function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Edges of a node in destination-name order (tinc keeps each node's edge tree sorted). */
-export function sortedEdges(n: NodeRec): EdgeRec[] {
-  if (n.edgeOrder === undefined) {
-    const names = [...n.edges.keys()].sort(byName);
-    n.edgeOrder = names.map((name) => n.edges.get(name)!);
-  }
-  return n.edgeOrder;
+/** Edges of a node in destination-name order (tinc keeps each node's edge tree sorted): the
+ * map's own array, not to be kept across changes. */
+export function sortedEdges(n: NodeRec): readonly EdgeRec[] {
+  return n.edges.values();
 }
