@@ -4,8 +4,9 @@
 // peers not yet listening and retry 5 s later). Events run on a 5 ms tick (a reactor wake-up
 // handles everything ready; graph() runs once per wake-up). Prints the wall time until every
 // ConnectTo is up and the meta traffic has been quiet for 3 s, how much of it was spent inside
-// the engines (the rest is the simulator), the simulated time that took (and when the last meta
-// byte moved), the meta messages sent and the peak RSS. Script runs are not recorded (millions of them at 1,000 nodes).
+// the engines (the rest is the simulator) and how much of that one node spent (median, busiest),
+// the simulated time that took (and when the last meta byte moved), the meta messages sent and
+// the peak RSS. Script runs are not recorded (millions of them at 1,000 nodes).
 // A benchmark: it never fails on a time.
 //   node_modules/.bin/bun scripts/bench_convergence.ts [NODES] [SEED] [START_SPREAD]
 import { buildSim, randomMesh } from "../test/sim/mesh.ts";
@@ -26,6 +27,8 @@ const sim = buildSim(spec, {
 // (cutting and delivering meta bytes) is not counted; effects the engine calls (queueing sent
 // bytes) are.
 let engineMs = 0;
+// The same time per node: what each node of a real mesh would spend on its own CPU.
+const nodeMs = new Map<string, number>();
 let peakRss = 0;
 let calls = 0;
 const notePeak = (): void => {
@@ -34,6 +37,10 @@ const notePeak = (): void => {
 const INPUTS = ["start", "onMetaConnected", "onMetaData", "onMetaClosed", "onUdp", "onTimer"] as const;
 for (const node of sim.nodes.values()) {
   const engine = node.engine as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const charge = (ms: number): void => {
+    engineMs += ms;
+    nodeMs.set(node.name, (nodeMs.get(node.name) ?? 0) + ms);
+  };
   for (const name of INPUTS satisfies ReadonlyArray<keyof Engine>) {
     const original = engine[name]!.bind(engine);
     engine[name] = (...args: unknown[]) => {
@@ -41,7 +48,7 @@ for (const node of sim.nodes.values()) {
       try {
         return original(...args);
       } finally {
-        engineMs += performance.now() - began;
+        charge(performance.now() - began);
         notePeak();
       }
     };
@@ -60,7 +67,7 @@ for (const node of sim.nodes.values()) {
         }
       });
     } finally {
-      engineMs += performance.now() - began - inside;
+      charge(performance.now() - began - inside);
     }
   };
 }
@@ -77,6 +84,7 @@ for (const node of [...sim.nodes.values()].slice(0, 10)) {
   const v = node.engine.view();
   if (v.nodes.length !== count || !v.nodes.every((n) => n.reachable)) reachableEverywhere = false;
 }
+const perNode = [...nodeMs.values()].sort((a, b) => a - b);
 console.log(
   JSON.stringify({
     nodes: count,
@@ -94,5 +102,9 @@ console.log(
     metaBytes: sim.metaBytes,
     metaDeliveries: sim.metaDeliveries,
     peakRssMB: Math.round(peakRss / 2 ** 20),
+    // CPU one node spent in its engine until the mesh settled (median and the busiest node):
+    // on real hosts each node pays only its own share, beside the network time above.
+    nodeEngineMsMedian: Number(perNode[perNode.length >> 1]!.toFixed(1)),
+    nodeEngineMsMax: Number(perNode.at(-1)!.toFixed(1)),
   }),
 );
