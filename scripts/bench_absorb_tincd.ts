@@ -151,7 +151,8 @@ class Peer {
         if (this.log.length > 40) this.log.shift();
       },
     });
-    this.engine = new Engine(loaded.config.engine, effects, {
+    // Debug level 3 (requests): the handshake's log lines, kept for the message if it fails.
+    this.engine = new Engine({ ...loaded.config.engine, debugLevel: 3 }, effects, {
       nextU32: () => crypto.getRandomValues(new Uint32Array(1))[0]!,
     });
   }
