@@ -422,3 +422,25 @@ describe("latin-1 both ways", () => {
     }
   });
 });
+
+describe("buffer memory", () => {
+  test("a drained framer gives back the room a burst made it take, and a partial line keeps it", () => {
+    const framer = new MetaFramer();
+    const lines = Array.from({ length: 5000 }, (_, i) => `12 ${i.toString(16)} a b 192.0.2.1 655 c ${i}`);
+    const burst = new TextEncoder().encode(lines.join("\n") + "\n");
+    framer.push(burst.subarray(0, burst.length - 10));
+    expect(framer.capacity).toBeGreaterThanOrEqual(burst.length - 10);
+    let got = 0;
+    while (framer.next() !== null) got++;
+    expect(got).toBe(4999);
+    // The last line is still partial: its bytes stay where they are.
+    expect(framer.buffered).toBeGreaterThan(0);
+    expect(framer.capacity).toBeGreaterThan(65536);
+    framer.push(burst.subarray(burst.length - 10));
+    expect(framer.next()).toEqual({ kind: "line", line: lines[4999]! });
+    expect(framer.next()).toBeNull();
+    expect(framer.capacity).toBeLessThanOrEqual(65536);
+    framer.push(encodeLine("8"));
+    expect(framer.next()).toEqual({ kind: "line", line: "8" });
+  });
+});
