@@ -29,6 +29,7 @@ import { pmtuNextDeadline, pmtuTick, sendProbeUdp } from "./auth/legacy_pmtu.ts"
 import { type ControlDumps, controlDumps } from "./control_dump.ts";
 import { sptpsNextDeadline, sptpsRekeyAll, sptpsTick } from "./sptps_data.ts";
 import { sptpsTakeRaw } from "./sptps_requests.ts";
+import { loadAllSubnets, reloadAllSubnets } from "./strict_subnets.ts";
 
 /** Requests from the control socket (tinc's `tinc` CLI and signals). */
 export type ControlRequest =
@@ -79,6 +80,7 @@ export class Engine {
         const s = core.newSubnet(core.myself, subnet);
         core.myself.subnets.set(s.text, s);
       }
+      if (core.config.strictSubnets) loadAllSubnets(core);
       core.subnetsChanged();
       const env = core.baseEnv();
       env.NAME = core.myself.name;
@@ -338,7 +340,7 @@ export class Engine {
 
   /**
    * New configuration (SIGHUP): drop connections whose hosts entry changed or vanished,
-   * announce changes to our own subnets, and redo ConnectTo.
+   * announce changes to our own subnets (with StrictSubnets, to everyone's), and redo ConnectTo.
    */
   onConfigReload(now: number, config: EngineConfig): number {
     return this.input(now, undefined, () => {
@@ -358,29 +360,36 @@ export class Engine {
           core.terminate(c, c.phase === "active", "hosts file changed or vanished");
         }
       }
-      const wanted = new Map<string, ReturnType<typeof core.newSubnet>>();
-      for (const subnet of config.hosts.get(config.name)?.subnets ?? []) {
-        const s = core.newSubnet(core.myself, subnet);
-        wanted.set(s.text, s);
-      }
-      for (const s of sortedSubnets(core.myself)) {
-        if (s.expires !== undefined || wanted.has(s.text)) continue;
-        core.broadcastLine(core.subnetLine(RequestCode.DEL_SUBNET, s));
-        core.subnetScript(s, false);
-        core.myself.subnets.delete(s.text);
-      }
-      for (const s of wanted.values()) {
-        if (core.myself.subnets.has(s.text)) continue;
-        core.myself.subnets.set(s.text, s);
-        core.broadcastLine(core.subnetLine(RequestCode.ADD_SUBNET, s));
-        core.subnetScript(s, true);
-      }
-      core.subnetsChanged();
+      if (config.strictSubnets) reloadAllSubnets(core, config);
+      else this.reloadOwnSubnets(config);
       for (const name of [...core.outgoings.keys()]) {
         if (!config.connectTo.includes(name)) core.outgoings.delete(name);
       }
       for (const name of config.connectTo) this.addOutgoing(name);
     });
+  }
+
+  /** Reload without StrictSubnets: our own subnets follow hosts/MYNAME (learned MACs stay). */
+  private reloadOwnSubnets(config: EngineConfig): void {
+    const core = this.core;
+    const wanted = new Map<string, ReturnType<typeof core.newSubnet>>();
+    for (const subnet of config.hosts.get(config.name)?.subnets ?? []) {
+      const s = core.newSubnet(core.myself, subnet);
+      wanted.set(s.text, s);
+    }
+    for (const s of sortedSubnets(core.myself)) {
+      if (s.expires !== undefined || wanted.has(s.text)) continue;
+      core.broadcastLine(core.subnetLine(RequestCode.DEL_SUBNET, s));
+      core.subnetScript(s, false);
+      core.myself.subnets.delete(s.text);
+    }
+    for (const s of wanted.values()) {
+      if (core.myself.subnets.has(s.text)) continue;
+      core.myself.subnets.set(s.text, s);
+      core.broadcastLine(core.subnetLine(RequestCode.ADD_SUBNET, s));
+      core.subnetScript(s, true);
+    }
+    core.subnetsChanged();
   }
 
   /** The earliest time (ms) at which onTimer has work to do. */

@@ -467,3 +467,49 @@ describe("retry (tincd's ALRM)", () => {
     expect(h.closed).toEqual([2]);
   });
 });
+
+describe("TunnelServer (tinc ignores indirect registrations)", () => {
+  test("edges are taken only when they start or end at us or at the sender; nothing is forwarded", () => {
+    const h = harness({ tunnelServer: true, hostsExtra: ["delta"] });
+    accept(h, 1, "beta");
+    accept(h, 2, "gamma");
+    h.take(1);
+    h.take(2);
+    // Between two other nodes: ignored.
+    feed(h, 1, "12 a1 gamma delta 192.0.2.4 655 8 10\n");
+    expect(h.engine.view().edges.some((e) => e.from === "gamma")).toBe(false);
+    // One of ours that beta claims and we do not have: handled (DEL_EDGE back), as tinc does.
+    feed(h, 1, "12 a2 alpha delta 192.0.2.4 655 8 10\n");
+    expect(h.take(1)).toEqual([expect.stringMatching(/^13 [0-9a-f]+ alpha delta$/)]);
+    // The sender's own edge: taken, not forwarded to gamma.
+    feed(h, 1, "12 a3 beta delta 192.0.2.4 655 8 10\n");
+    expect(h.engine.view().edges.some((e) => e.from === "beta" && e.to === "delta")).toBe(true);
+    expect(h.take(2)).toEqual([]);
+    // Deleting an edge between others is ignored too; the sender's own goes, silently.
+    feed(h, 2, "13 b1 beta delta\n");
+    expect(h.engine.view().edges.some((e) => e.from === "beta" && e.to === "delta")).toBe(true);
+    feed(h, 1, "13 b2 beta delta\n");
+    expect(h.engine.view().edges.some((e) => e.from === "beta" && e.to === "delta")).toBe(false);
+    expect(h.take(2)).toEqual([]);
+  });
+
+  test("subnets come from the hosts files: a peer's own unknown subnet is logged and dropped, others' ignored", () => {
+    const h = harness({ tunnelServer: true });
+    accept(h, 1, "beta");
+    accept(h, 2, "gamma");
+    h.take(1);
+    h.take(2);
+    feed(h, 1, "10 c1 beta 10.2.0.0/16#10\n");
+    feed(h, 1, "10 c2 gamma 10.3.0.0/16#10\n");
+    expect(h.engine.view().subnets).toEqual([{ owner: "alpha", subnet: "10.1.0.0/16#10" }]);
+    expect(h.take(2)).toEqual([]);
+    expect(h.logs.some((l) => l.includes("Ignoring unauthorized ADD_SUBNET") && l.includes("10.2.0.0/16")))
+      .toBe(
+        true,
+      );
+    expect(h.logs.some((l) => l.includes("Ignoring unauthorized ADD_SUBNET") && l.includes("10.3.0.0/16")))
+      .toBe(
+        false,
+      );
+  });
+});

@@ -11,7 +11,7 @@ import type { Request, RequestCode } from "../meta/requests.ts";
 import { LogLevel } from "./effects.ts";
 import { type Handler, ignored, OK, refused } from "./handler.ts";
 import { isValidName } from "./wire.ts";
-import type { EdgeRec } from "./world.ts";
+import type { Connection, EdgeRec } from "./world.ts";
 
 type AddEdge = Extract<Request, { code: RequestCode.ADD_EDGE }>;
 type DelEdge = Extract<Request, { code: RequestCode.DEL_EDGE }>;
@@ -20,7 +20,7 @@ export const handleAddEdge: Handler<AddEdge> = (core, c, req, line) => {
   if (!isValidName(req.from) || !isValidName(req.to)) return refused("bad node name");
   if (req.from === req.to) return refused("edge from a node to itself");
   if (core.seenRequest(line)) return ignored("already seen");
-  if (core.config.tunnelServer && req.from !== c.name && req.to !== c.name) {
+  if (core.config.tunnelServer && !touches(core.myself.name, c, req)) {
     return ignored("tunnel server: edge between other nodes");
   }
   const from = core.node(req.from);
@@ -69,7 +69,7 @@ export const handleAddEdge: Handler<AddEdge> = (core, c, req, line) => {
 export const handleDelEdge: Handler<DelEdge> = (core, c, req, line) => {
   if (!isValidName(req.from) || !isValidName(req.to)) return refused("bad node name");
   if (core.seenRequest(line)) return ignored("already seen");
-  if (core.config.tunnelServer && req.from !== c.name && req.to !== c.name) {
+  if (core.config.tunnelServer && !touches(core.myself.name, c, req)) {
     return ignored("tunnel server: edge between other nodes");
   }
   const from = core.nodes.get(req.from);
@@ -95,3 +95,9 @@ export const handleDelEdge: Handler<DelEdge> = (core, c, req, line) => {
   }
   return OK;
 };
+
+/** Whether an edge starts or ends at myself or at the peer that sent it: all a tunnel server
+ * takes (tinc ignores "indirect" edge registrations). */
+function touches(myName: string, c: Connection, req: { from: string; to: string }): boolean {
+  return req.from === myName || req.to === myName || req.from === c.name || req.to === c.name;
+}

@@ -19,11 +19,12 @@ type SubnetReq = Extract<Request, { code: RequestCode.ADD_SUBNET | RequestCode.D
 export const handleAddSubnet: Handler<SubnetReq> = (core, c, req, line) => {
   if (!isValidName(req.owner)) return refused("bad owner name");
   if (core.seenRequest(line)) return ignored("already seen");
-  const owner = core.node(req.owner);
-  if (owner === undefined) return ignored("node table full");
-  if (core.config.tunnelServer && owner !== core.myself && owner !== c.node) {
+  // A tunnel server takes subnets only from their owner, and creates no node for anyone else's.
+  if (core.config.tunnelServer && req.owner !== core.myself.name && req.owner !== c.name) {
     return ignored("tunnel server: subnet of another node");
   }
+  const owner = core.node(req.owner);
+  if (owner === undefined) return ignored("node table full");
   const text = formatSubnet(req.subnet);
   if (owner.subnets.has(text)) return ignored("subnet already known");
   if (owner === core.myself) {
@@ -31,7 +32,21 @@ export const handleAddSubnet: Handler<SubnetReq> = (core, c, req, line) => {
     core.sendLine(c, core.subnetLine(RequestCode.DEL_SUBNET, core.newSubnet(owner, req.subnet)));
     return OK;
   }
+  // Only hosts/ files give subnets here (tinc logs these whatever the debug level).
+  if (core.config.tunnelServer) {
+    core.log(LogLevel.basic, "Ignoring unauthorized ADD_SUBNET", {
+      from: c.name,
+      owner: owner.name,
+      subnet: text,
+    });
+    return ignored("TunnelServer: subnet not in our hosts files");
+  }
   if (core.config.strictSubnets) {
+    core.log(LogLevel.basic, "Ignoring unauthorized ADD_SUBNET", {
+      from: c.name,
+      owner: owner.name,
+      subnet: text,
+    });
     core.broadcastLine(line, c);
     return ignored("StrictSubnets: unauthorized ADD_SUBNET forwarded, not added");
   }
