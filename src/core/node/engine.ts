@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { RequestCode } from "../meta/requests.ts";
+import { OPTION_TCPONLY, RequestCode } from "../meta/requests.ts";
 import type { EngineConfig } from "./config.ts";
 import { NodeCore, type RequestStats, sortedSubnets } from "./core.ts";
 import type { ConnId, Effects, RandomSource, SockAddr } from "./effects.ts";
@@ -153,7 +153,11 @@ export class Engine {
         }
         if (item.kind === "raw") {
           if (sptpsTakeRaw(core, c, item.bytes)) continue;
-          if (c.node !== undefined) routeFrame(core, c.node, item.bytes, true);
+          // tincd's receive_tcppacket: a frame off a TCPOnly connection came by TCP because of
+          // configuration, not because UDP failed, so it travels on like any other (priority 0);
+          // otherwise it stays on TCP (priority −1).
+          const stayOnTcp = (c.options & OPTION_TCPONLY) === 0;
+          if (c.node !== undefined) routeFrame(core, c.node, item.bytes, stayOnTcp);
           continue;
         }
         const outcome = receiveRequest(core, c, item.line);

@@ -1,0 +1,141 @@
+// tinc options that change how frames travel, on a simulated line of three nodes:
+//
+//   a ── b ── c        a and c each ConnectTo b only; c's subnet is 10.3.0.0/16, and so on.
+//
+// Every frame carries a tag (frames.ts); the test follows it hop by hop: UDP datagrams
+// (`seqno ‖ frame` without packet crypto), PACKET lines on the meta connections, and writes
+// to each node's device.
+import { describe, expect, test } from "bun:test";
+import { type EngineConfig, type HostConfig, withDefaults } from "../../src/core/node/config.ts";
+import type { Subnet } from "../../src/core/subnet/subnet.ts";
+import { parseSubnet } from "../../src/core/subnet/subnet_text.ts";
+import { frameInto, tagOf } from "./frames.ts";
+import { Simulator } from "./sim.ts";
+
+function subnet(text: string): Subnet {
+  const r = parseSubnet(text);
+  if (!r.ok) throw new Error(r.reason);
+  return r.value;
+}
+
+const INDEX: Record<string, number> = { a: 1, b: 2, c: 3 };
+
+/** hosts/NAME for every node of the line; `extra` adds host variables (shared by all nodes, as
+ * host files are). */
+function hosts(extra: Record<string, Partial<HostConfig>> = {}): Map<string, HostConfig> {
+  return new Map(
+    Object.entries(INDEX).map(([name, i]) => [name, {
+      addresses: [{ host: `10.0.0.${i}`, port: 655 }],
+      subnets: [subnet(`10.${i}.0.0/16`)],
+      ...extra[name],
+    }]),
+  );
+}
+
+interface LineSetup {
+  hostVars?: Record<string, Partial<HostConfig>>;
+  config?: Record<string, Partial<EngineConfig>>;
+}
+
+/** The trace being recorded; meta streams are observed from their first byte (an observer
+ * that started mid-stream could take PACKET bytes for lines). */
+let current: { tag: number; trace: Trace } | undefined;
+
+function line(setup: LineSetup = {}): Simulator {
+  const sim = new Simulator({ seed: 11, latency: 5, jitter: 0, tick: 1, logLevel: 0 });
+  sim.observe = {
+    onLine: () => {},
+    onPacket: (src, dst, frame) => {
+      if (current !== undefined && tagOf(frame) === current.tag) current.trace.tcp.push(`${src}>${dst}`);
+    },
+  };
+  sim.onUdp = (src, dst, datagram) => {
+    if (current !== undefined && tagOf(datagram.subarray(4)) === current.tag) {
+      current.trace.udp.push(`${src}>${dst}`);
+    }
+  };
+  const all = hosts(setup.hostVars);
+  for (const name of Object.keys(INDEX)) {
+    const config = withDefaults({
+      ...setup.config?.[name],
+      name,
+      hosts: all,
+      connectTo: name === "b" ? [] : ["b"],
+    });
+    sim.addNode(config, all.get(name)!.addresses[0]!);
+  }
+  for (const name of Object.keys(INDEX)) sim.start(name);
+  expect(sim.runUntilSettled(3000, 60_000)).toBe(true);
+  return sim;
+}
+
+/** Where one tagged frame went: UDP hops, PACKET hops, and the devices that got it. */
+interface Trace {
+  udp: string[];
+  tcp: string[];
+  device: string[];
+}
+
+function trace(sim: Simulator, from: string, to: string, tag: number): Trace {
+  const t: Trace = { udp: [], tcp: [], device: [] };
+  current = { tag, trace: t };
+  const before = new Map([...sim.nodes].map(([name, n]) => [name, n.tun.length]));
+  sim.tunFrame(from, frameInto(subnet(`10.${INDEX[to]}.0.0/16`), tag));
+  sim.runUntil(sim.now + 1000);
+  for (const [name, n] of sim.nodes) {
+    if (n.tun.slice(before.get(name)).some((f) => tagOf(f) === tag)) t.device.push(name);
+  }
+  current = undefined;
+  return t;
+}
+
+/** Lets every pair that will talk exchange keys first (the first frames go over TCP meanwhile). */
+function warmUp(sim: Simulator, pairs: Array<[string, string]>): void {
+  let tag = 900_000;
+  for (const [from, to] of pairs) trace(sim, from, to, tag++);
+  sim.runUntil(sim.now + 2000);
+}
+
+const BOTH_WAYS: Array<[string, string]> = [["a", "c"], ["c", "a"], ["a", "b"], ["b", "a"], ["b", "c"], [
+  "c",
+  "b",
+]];
+
+describe("IndirectData and TCPOnly (graph.c via, send_packet)", () => {
+  test("without either, a and c talk over UDP directly once keys are known", () => {
+    const sim = line();
+    warmUp(sim, BOTH_WAYS);
+    expect(trace(sim, "a", "c", 1)).toEqual({ udp: ["a>c"], tcp: [], device: ["c"] });
+    expect(trace(sim, "c", "a", 2)).toEqual({ udp: ["c>a"], tcp: [], device: ["a"] });
+  });
+
+  test("IndirectData = yes in hosts/c: a sends to c through b, still over UDP", () => {
+    const sim = line({ hostVars: { c: { indirectData: true } } });
+    warmUp(sim, BOTH_WAYS);
+    expect(trace(sim, "a", "c", 3)).toEqual({ udp: ["a>b", "b>c"], tcp: [], device: ["c"] });
+    // c's own option makes every edge of c indirect, in both directions: c reaches a through b.
+    expect(trace(sim, "c", "a", 4)).toEqual({ udp: ["c>b", "b>a"], tcp: [], device: ["a"] });
+    // b is c's neighbour: direct UDP.
+    expect(trace(sim, "b", "c", 5)).toEqual({ udp: ["b>c"], tcp: [], device: ["c"] });
+  });
+
+  test("TCPOnly = yes in hosts/c: c's hop is TCP both ways; b forwards c's frames to a over UDP", () => {
+    const sim = line({ hostVars: { c: { tcpOnly: true } } });
+    warmUp(sim, BOTH_WAYS);
+    expect(trace(sim, "a", "c", 6)).toEqual({ udp: ["a>b"], tcp: ["b>c"], device: ["c"] });
+    // tincd's receive_tcppacket: a frame from a TCPOnly connection is an ordinary frame
+    // (priority 0), not one that must stay on TCP (−1), so b sends it on to a over UDP.
+    expect(trace(sim, "c", "a", 7)).toEqual({ udp: ["b>a"], tcp: ["c>b"], device: ["a"] });
+    expect(trace(sim, "b", "c", 8)).toEqual({ udp: [], tcp: ["b>c"], device: ["c"] });
+  });
+
+  test("a frame that came over an ordinary meta connection stays on TCP (priority −1)", () => {
+    const sim = line();
+    warmUp(sim, [["b", "c"], ["c", "b"]]);
+    // a has no key for c yet: the frame goes to c's nexthop b as PACKET, and b, though it could
+    // use UDP to c, keeps it on TCP.
+    expect(trace(sim, "a", "c", 9)).toEqual({ udp: [], tcp: ["a>b", "b>c"], device: ["c"] });
+    sim.runUntil(sim.now + 2000);
+    expect(trace(sim, "a", "c", 10)).toEqual({ udp: ["a>c"], tcp: [], device: ["c"] });
+  });
+});
