@@ -34,6 +34,7 @@ import { nativeLegacyCrypto } from "../../crypto/legacy_native.ts";
 import type { Ed25519KeyPair } from "../../core/sptps/ed25519.ts";
 import { formatPublicKey, parsePrivateKeyFile, parsePublicKeyPem } from "../../core/sptps/key_files.ts";
 import { createRuntimeCompressor } from "../compress.ts";
+import { inertOptionWarnings, refusedOptionErrors } from "./inert_options.ts";
 
 /** What the daemon needs from one read of the directory. */
 export interface LoadedConfig {
@@ -118,7 +119,9 @@ export function readConfigDir(
   });
   if (!result.ok) return { ok: false, errors: result.errors.map((e) => e.message) };
   const daemon = result.config;
-  const warnings = result.warnings.map((w) => w.message);
+  const refused = refusedOptionErrors(daemon);
+  if (refused.length > 0) return { ok: false, errors: refused };
+  const warnings = [...result.warnings.map((w) => w.message), ...inertOptionWarnings(daemon)];
   const ownPort = daemon.portNumber ?? 655;
 
   const hosts = new Map<string, HostConfig>();

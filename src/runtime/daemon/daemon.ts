@@ -42,6 +42,7 @@ import { runScript, type ScriptSettings } from "../scripts.ts";
 import { type LoadedConfig, readConfigDir } from "./config_files.ts";
 import { MetaNet } from "./meta_net.ts";
 import { type BindSpec, UdpNet } from "./udp_net.ts";
+import { applyProcessPriority } from "../process_priority.ts";
 
 /** How to run the daemon. */
 export interface DaemonOptions {
@@ -159,6 +160,10 @@ export class Daemon implements Effects {
     if (!read.ok) throw new DaemonStartError(read.errors.join("\n"));
     const loaded = read.config;
     for (const w of loaded.warnings) options.log.line(w);
+    if (loaded.daemon.processPriority !== undefined) {
+      const failed = applyProcessPriority(loaded.daemon.processPriority);
+      if (failed !== undefined) throw new DaemonStartError(failed);
+    }
     const d = new Daemon(options, loaded);
     try {
       await d.open();
