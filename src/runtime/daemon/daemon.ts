@@ -125,22 +125,26 @@ export class Daemon implements Effects {
   private constructor(private readonly options: DaemonOptions, loaded: LoadedConfig) {
     this.current = loaded;
     this.debugLevel = options.debugLevel;
-    this.meta = new MetaNet({
-      accepted: (id, peer) =>
-        this.feed((now) => this.engine.onMetaConnected(now, id, { outgoing: false, peerAddress: peer })),
-      connected: (id, peer) =>
-        this.feed((now) => this.engine.onMetaConnected(now, id, { outgoing: true, peerAddress: peer })),
-      data: (id, bytes) => this.feed((now) => this.engine.onMetaData(now, id, bytes)),
-      closed: (id, reason) => {
-        this.logAt(1, "Meta connection lost", { conn: id, reason });
-        this.feed((now) => this.engine.onMetaClosed(now, id));
+    this.meta = new MetaNet(
+      {
+        accepted: (id, peer) =>
+          this.feed((now) => this.engine.onMetaConnected(now, id, { outgoing: false, peerAddress: peer })),
+        connected: (id, peer) =>
+          this.feed((now) => this.engine.onMetaConnected(now, id, { outgoing: true, peerAddress: peer })),
+        data: (id, bytes) => this.feed((now) => this.engine.onMetaData(now, id, bytes)),
+        closed: (id, reason) => {
+          this.logAt(1, "Meta connection lost", { conn: id, reason });
+          this.feed((now) => this.engine.onMetaClosed(now, id));
+        },
+        tarpitted: (peer) =>
+          this.logAt(1, "Too many connections at once: held in the tarpit", {
+            host: peer.host,
+            port: peer.port,
+          }),
       },
-      tarpitted: (peer) =>
-        this.logAt(1, "Too many connections at once: held in the tarpit", {
-          host: peer.host,
-          port: peer.port,
-        }),
-    });
+      undefined,
+      loaded.daemon.maxConnectionBurst,
+    );
     this.scriptSettings = {
       confbase: options.confbase,
       extension: loaded.daemon.scriptsExtension,

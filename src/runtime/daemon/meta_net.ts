@@ -8,7 +8,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { SockAddr } from "../../core/node/effects.ts";
 import { unmapAddress } from "../udp.ts";
-import { AcceptBurstGate, Tarpit } from "../accept_gate.ts";
+import { AcceptBurstGate, MAX_CONNECTION_BURST, Tarpit } from "../accept_gate.ts";
 
 /** What the owner hears about its sockets. */
 export interface MetaEvents {
@@ -41,7 +41,7 @@ export class MetaNet {
   private readonly entries = new Map<number, Entry>();
   private readonly bySocket = new WeakMap<Socket<undefined>, Entry>();
   private readonly listeners: TCPSocketListener<undefined>[] = [];
-  private readonly gate = new AcceptBurstGate();
+  private readonly gate: AcceptBurstGate;
   private readonly tarpit = new Tarpit<Socket<undefined>>((s) => {
     try {
       s.end();
@@ -51,11 +51,17 @@ export class MetaNet {
   });
   private readonly tarpitted = new WeakSet<Socket<undefined>>();
 
-  /** @param now monotonic milliseconds for the burst limit (tests pass their own clock) */
+  /**
+   * @param now monotonic milliseconds for the burst limit (tests pass their own clock)
+   * @param maxConnectionBurst accepts within a burst before the tarpit (MaxConnectionBurst)
+   */
   constructor(
     private readonly events: MetaEvents,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+    maxConnectionBurst = MAX_CONNECTION_BURST,
+  ) {
+    this.gate = new AcceptBurstGate(maxConnectionBurst);
+  }
 
   private handlers() {
     return {

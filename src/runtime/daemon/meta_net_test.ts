@@ -124,6 +124,29 @@ describe("MetaNet connection-burst limit (tincd's tarpit)", () => {
   });
 });
 
+describe("MetaNet MaxConnectionBurst", () => {
+  test("a configured burst of 4 serves 3 connections in a second and holds the rest", async () => {
+    const server = recorder();
+    const held: string[] = [];
+    server.tarpitted = (peer) => void held.push(peer.host);
+    const a = new MetaNet(server, () => 5_000_000, 4);
+    const port = a.listen("127.0.0.1", 0);
+    const b = new MetaNet(recorder());
+    try {
+      for (let i = 0; i < 6; i++) b.connect({ host: "127.0.0.1", port }, 5000);
+      await until(
+        "6 connections seen",
+        () => server.log.filter((l) => l.startsWith("accepted")).length + held.length >= 6,
+      );
+      expect(server.log.filter((l) => l.startsWith("accepted")).length).toBe(3);
+      expect(held.length).toBe(3);
+    } finally {
+      a.closeAll();
+      b.closeAll();
+    }
+  });
+});
+
 describe("MetaNet tarpit for failed peers", () => {
   test("close(id, true) holds the socket open and deaf; the 11th such socket evicts the first", async () => {
     const server = recorder();
