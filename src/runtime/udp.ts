@@ -88,16 +88,27 @@ function setPmtuDo(fd: number, ipv6: boolean): boolean {
   return ipv6 ? c.setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, value, 4) === 0 && v4 : v4;
 }
 
+/** UDPRcvBuf / UDPSndBuf in bytes. */
+export interface UdpBufferSizes {
+  receive?: number;
+  send?: number;
+}
+
 /**
- * Asks for 1 MiB socket buffers, as tinc 1.1 does. The kernel's default (about 208 KiB, also the
- * cap net.core.rmem_max puts on a plain SO_RCVBUF) overflowed under bulk SPTPS traffic in the
- * netns tests (16% of datagrams lost at the receiver); as root the FORCE variants pass the cap.
+ * Asks for the configured socket buffers (UDPRcvBuf / UDPSndBuf), 1 MiB each when not set, as
+ * tinc 1.1 does. The kernel's default (about 208 KiB, also the cap net.core.rmem_max puts on a
+ * plain SO_RCVBUF) overflowed under bulk SPTPS traffic in the netns tests (16% of datagrams lost
+ * at the receiver); as root the FORCE variants pass the cap.
  */
-export function setUdpBuffers(fd: number): void {
+export function setUdpBuffers(fd: number, sizes: UdpBufferSizes = {}): void {
   if (fd < 0) return;
   const c = libc();
-  const value = new Uint8Array(new Int32Array([UDP_BUFFER_BYTES]).buffer);
-  for (const [force, plain] of [[SO_RCVBUFFORCE, SO_RCVBUF], [SO_SNDBUFFORCE, SO_SNDBUF]] as const) {
+  const options = [
+    [SO_RCVBUFFORCE, SO_RCVBUF, sizes.receive ?? UDP_BUFFER_BYTES],
+    [SO_SNDBUFFORCE, SO_SNDBUF, sizes.send ?? UDP_BUFFER_BYTES],
+  ] as const;
+  for (const [force, plain, bytes] of options) {
+    const value = new Uint8Array(new Int32Array([bytes]).buffer);
     if (c.setsockopt(fd, SOL_SOCKET, force, value, 4) !== 0) c.setsockopt(fd, SOL_SOCKET, plain, value, 4);
   }
 }

@@ -268,9 +268,14 @@ export class Daemon implements Effects {
       throw new DaemonStartError(`Unable to create any listening socket: ${errors.join("; ")}`);
     }
     for (const b of bound) this.logAt(1, `Listening on ${b}`);
+    const buffers = {
+      ...(daemon.udpRcvBuf !== undefined ? { receive: daemon.udpRcvBuf } : {}),
+      ...(daemon.udpSndBuf !== undefined ? { send: daemon.udpSndBuf } : {}),
+    };
     const udp = await UdpNet.bind(
       specs.filter((s) => s.port !== 0),
       (from, bytes) => this.feed((now) => this.engine.onUdp(now, from, bytes)),
+      buffers,
     ).catch((e: Error) => {
       throw new DaemonStartError(`Unable to create any UDP socket: ${e.message}`);
     });

@@ -39,8 +39,6 @@ const INERT: readonly InertVariable[] = [
   { variable: "MinTimeout", asks: (d) => d.minTimeout > 0, instead: "reconnect delays start at 5 s" },
   { variable: "MTUInfoInterval", asks: () => true, instead: "tinct sends no MTU_INFO" },
   { variable: "UDPInfoInterval", asks: () => true, instead: "tinct sends no UDP_INFO" },
-  { variable: "UDPRcvBuf", asks: () => true, instead: "the OS default receive buffer is used" },
-  { variable: "UDPSndBuf", asks: () => true, instead: "the OS default send buffer is used" },
 ];
 
 function where(e: ConfigEntry): string {

@@ -30,7 +30,6 @@ describe("variables tinct accepts but does not act on", () => {
     expect(r.config.warnings).toEqual([
       `${conf} line 4: FWMark = 7 is not supported by tinct: packets and connections are not marked`,
       `${conf} line 2: Hostnames = yes is not supported by tinct: addresses are logged as numbers`,
-      `${conf} line 3: UDPRcvBuf = 1000000 is not supported by tinct: the OS default receive buffer is used`,
     ]);
   });
 

@@ -11,7 +11,7 @@
  */
 import type { udp } from "bun";
 import type { SockAddr } from "../../core/node/effects.ts";
-import { setUdpBuffers, unmapAddress } from "../udp.ts";
+import { setUdpBuffers, type UdpBufferSizes, unmapAddress } from "../udp.ts";
 import { findSocketFd } from "../socket_fd.ts";
 
 type UdpSocket = udp.Socket<"uint8array">;
@@ -61,6 +61,7 @@ export class UdpNet {
   static async bind(
     specs: readonly BindSpec[],
     onDatagram: (from: SockAddr, bytes: Uint8Array) => void,
+    buffers: UdpBufferSizes = {},
   ): Promise<{ net: UdpNet; errors: string[] }> {
     const net = new UdpNet(onDatagram);
     const errors: string[] = [];
@@ -81,7 +82,7 @@ export class UdpNet {
           binaryType: "uint8array",
           socket: handler,
         });
-        setUdpBuffers(findSocketFd(isV6(spec.host) ? "udp6" : "udp", s.port));
+        setUdpBuffers(findSocketFd(isV6(spec.host) ? "udp6" : "udp", s.port), buffers);
         if (isV6(spec.host)) {
           if (net.v6.length === 0 && spec.host === "::") net.v6Wildcard = true;
           net.v6.push(s);

@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import type { SockAddr } from "../../core/node/effects.ts";
 import { networkInterfaces } from "node:os";
 import { UdpNet } from "./udp_net.ts";
+import { findSocketFd } from "../socket_fd.ts";
+import { libc } from "../libc.ts";
 
 /** CI containers may run without IPv6 on loopback; the IPv6 half is checked where it exists. */
 const hasIpv6Loopback = Object.values(networkInterfaces()).some((list) =>
@@ -101,6 +103,35 @@ describe("UdpNet", () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+});
+
+describe("UdpNet buffer sizes (UDPRcvBuf / UDPSndBuf)", () => {
+  /** SO_RCVBUF (8) or SO_SNDBUF (7) as the kernel reports it: twice what was asked for. */
+  function socketBuffer(port: number, option: 7 | 8): number {
+    const fd = findSocketFd("udp", port);
+    const value = new Uint8Array(4);
+    const len = new Uint8Array(new Uint32Array([4]).buffer);
+    expect(libc().getsockopt(fd, 1, option, value, len)).toBe(0);
+    return new DataView(value.buffer).getInt32(0, true);
+  }
+
+  test("configured sizes are asked for; unset ones get tinc 1.1's 1 MiB", async () => {
+    const base = 21000 + (process.pid % 20000);
+    const set = await UdpNet.bind([{ host: "127.0.0.1", port: base }], () => {}, {
+      receive: 300_000,
+      send: 150_000,
+    });
+    const unset = await UdpNet.bind([{ host: "127.0.0.1", port: base + 1 }], () => {});
+    try {
+      expect(socketBuffer(base, 8)).toBe(600_000);
+      expect(socketBuffer(base, 7)).toBe(300_000);
+      expect(socketBuffer(base + 1, 8)).toBe(2 * 1024 * 1024);
+      expect(socketBuffer(base + 1, 7)).toBe(2 * 1024 * 1024);
+    } finally {
+      set.net.close();
+      unset.net.close();
     }
   });
 });
