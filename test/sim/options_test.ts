@@ -9,7 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { type EngineConfig, type HostConfig, withDefaults } from "../../src/core/node/config.ts";
 import type { Subnet } from "../../src/core/subnet/subnet.ts";
 import { parseSubnet } from "../../src/core/subnet/subnet_text.ts";
-import { frameInto, tagOf } from "./frames.ts";
+import { frameInto, ipv4Frame, tagOf } from "./frames.ts";
 import { Simulator } from "./sim.ts";
 
 function subnet(text: string): Subnet {
@@ -77,10 +77,16 @@ interface Trace {
 }
 
 function trace(sim: Simulator, from: string, to: string, tag: number): Trace {
+  return traceFrame(sim, from, frameInto(subnet(`10.${INDEX[to]}.0.0/16`), tag));
+}
+
+/** Follows a frame built with a tag (frames.ts) from `from`'s device. */
+function traceFrame(sim: Simulator, from: string, frame: Uint8Array): Trace {
+  const tag = tagOf(frame);
   const t: Trace = { udp: [], tcp: [], device: [] };
   current = { tag, trace: t };
   const before = new Map([...sim.nodes].map(([name, n]) => [name, n.tun.length]));
-  sim.tunFrame(from, frameInto(subnet(`10.${INDEX[to]}.0.0/16`), tag));
+  sim.tunFrame(from, frame);
   sim.runUntil(sim.now + 1000);
   for (const [name, n] of sim.nodes) {
     if (n.tun.slice(before.get(name)).some((f) => tagOf(f) === tag)) t.device.push(name);
@@ -137,5 +143,61 @@ describe("IndirectData and TCPOnly (graph.c via, send_packet)", () => {
     expect(trace(sim, "a", "c", 9)).toEqual({ udp: [], tcp: ["a>b", "b>c"], device: ["c"] });
     sim.runUntil(sim.now + 2000);
     expect(trace(sim, "a", "c", 10)).toEqual({ udp: ["a>c"], tcp: [], device: ["c"] });
+  });
+});
+
+describe("Broadcast (net_packet.c broadcast_packet)", () => {
+  const everywhere = (tag: number): Uint8Array => ipv4Frame(new Uint8Array([255, 255, 255, 255]), tag);
+
+  test("mst: along the tree, each node once; b passes a's broadcast on to c", () => {
+    const sim = line({
+      config: { a: { broadcast: "mst" }, b: { broadcast: "mst" }, c: { broadcast: "mst" } },
+    });
+    warmUp(sim, BOTH_WAYS);
+    expect(traceFrame(sim, "a", everywhere(20))).toEqual({
+      udp: ["a>b", "b>c"],
+      tcp: [],
+      device: ["b", "c"],
+    });
+  });
+
+  test("no: a broadcast stays on the node that read it", () => {
+    const sim = line({ config: { a: { broadcast: "no" }, b: { broadcast: "no" }, c: { broadcast: "no" } } });
+    warmUp(sim, BOTH_WAYS);
+    const a = sim.nodes.get("a")!;
+    const before = a.tun.length;
+    expect(traceFrame(sim, "a", everywhere(21))).toEqual({ udp: [], tcp: [], device: [] });
+    // Not a broadcast any more, so routed as unicast: no subnet holds 255.255.255.255, and the
+    // router answers ICMP net unknown (type 3, code 6), as tincd's route_ipv4 does.
+    expect(a.tun.slice(before).map((f) => `${f[23]} ${f[34]}/${f[35]}`)).toEqual(["1 3/6"]);
+    // Unicast is unaffected.
+    expect(trace(sim, "a", "c", 22).device).toEqual(["c"]);
+  });
+
+  test("direct: a copy to every node reached directly (c too, over UDP), none forwarded", () => {
+    const sim = line({
+      config: { a: { broadcast: "direct" }, b: { broadcast: "direct" }, c: { broadcast: "direct" } },
+    });
+    warmUp(sim, BOTH_WAYS);
+    expect(traceFrame(sim, "a", everywhere(23))).toEqual({
+      udp: ["a>b", "a>c"],
+      tcp: [],
+      device: ["b", "c"],
+    });
+  });
+
+  test("direct with IndirectData on c: c is reached through b, so it gets no copy", () => {
+    const sim = line({
+      hostVars: { c: { indirectData: true } },
+      config: { a: { broadcast: "direct" }, b: { broadcast: "direct" }, c: { broadcast: "direct" } },
+    });
+    warmUp(sim, BOTH_WAYS);
+    expect(traceFrame(sim, "a", everywhere(24))).toEqual({ udp: ["a>b"], tcp: [], device: ["b"] });
+    // b has a meta connection to c: c gets b's broadcasts.
+    expect(traceFrame(sim, "b", everywhere(25))).toEqual({
+      udp: ["b>a", "b>c"],
+      tcp: [],
+      device: ["a", "c"],
+    });
   });
 });

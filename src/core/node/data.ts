@@ -139,16 +139,20 @@ function sendUdp(core: NodeCore, n: NodeRec, frame: Uint8Array, probe = false): 
 
 /**
  * tinc's broadcast_packet: a copy to our device unless it came from us, then (mst) to every
- * active tree connection except the one toward the source, or (direct) from us only to
- * directly connected nodes.
+ * active tree connection except the one toward the source, or (direct) from us only to the
+ * nodes we reach in one hop.
  */
 export function broadcastFrame(core: NodeCore, source: NodeRec, frame: Uint8Array, viaTcp: boolean): void {
   if (source !== core.myself) sendFrame(core, core.myself, frame, false);
   if (core.config.tunnelServer || core.config.broadcast === "no") return;
   if (core.config.broadcast === "direct") {
     if (source !== core.myself) return;
-    for (const c of core.conns.values()) {
-      if (c.phase === "active" && c.node) sendFrame(core, c.node, frame, viaTcp);
+    // Every node we reach in one hop, as tincd picks them from the nodes whose UDP address it
+    // knows: a direct neighbour even with IndirectData (via myself, nexthop itself), and any node
+    // we send to over UDP directly (via itself) whether or not we have a meta connection to it.
+    for (const n of core.nodeByUdp.values()) {
+      if (!n.reachable || n === core.myself) continue;
+      if ((n.via === core.myself && n.nexthop === n) || n.via === n) sendFrame(core, n, frame, viaTcp);
     }
     return;
   }
