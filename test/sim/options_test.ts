@@ -77,7 +77,10 @@ interface Trace {
 }
 
 function trace(sim: Simulator, from: string, to: string, tag: number): Trace {
-  return traceFrame(sim, from, frameInto(subnet(`10.${INDEX[to]}.0.0/16`), tag));
+  const frame = frameInto(subnet(`10.${INDEX[to]}.0.0/16`), tag);
+  // The sender's own address as the source, so that ICMP answers find their way back.
+  frame.set([10, INDEX[from]!, 0, 1], 26);
+  return traceFrame(sim, from, frame);
 }
 
 /** Follows a frame built with a tag (frames.ts) from `from`'s device. */
@@ -199,5 +202,74 @@ describe("Broadcast (net_packet.c broadcast_packet)", () => {
       tcp: [],
       device: ["a", "c"],
     });
+  });
+});
+
+/** `proto type/code` of each frame `name`'s device got since `since` (ICMP answers). */
+function icmpSince(sim: Simulator, name: string, since: number): string[] {
+  return sim.nodes.get(name)!.tun.slice(since).map((f) => `${f[23]} ${f[34]}/${f[35]}`);
+}
+
+describe("Forwarding, DirectOnly, DecrementTTL and DeviceType=tap reach the router (route.c)", () => {
+  // With IndirectData on c, a's frames for c are handed to b, which must route them on.
+  const relayed = { c: { indirectData: true } };
+
+  test("Forwarding = off on b: b refuses a's frame for c with ICMP prohibited, still takes its own", () => {
+    const sim = line({ hostVars: relayed, config: { b: { forwarding: "off" } } });
+    warmUp(sim, [["a", "b"], ["b", "a"], ["b", "c"], ["c", "b"]]);
+    const since = sim.nodes.get("a")!.tun.length;
+    expect(trace(sim, "a", "c", 30)).toEqual({ udp: ["a>b"], tcp: [], device: [] });
+    // ICMP destination unreachable, network administratively prohibited (3/9), back to a.
+    expect(icmpSince(sim, "a", since)).toEqual(["1 3/9"]);
+    expect(trace(sim, "a", "b", 31).device).toEqual(["b"]);
+    expect(trace(sim, "c", "b", 32).device).toEqual(["b"]);
+  });
+
+  test("Forwarding = kernel on b: a's frame for c goes to b's device instead", () => {
+    const sim = line({ hostVars: relayed, config: { b: { forwarding: "kernel" } } });
+    warmUp(sim, [["a", "b"], ["b", "a"], ["b", "c"], ["c", "b"]]);
+    expect(trace(sim, "a", "c", 33)).toEqual({ udp: ["a>b"], tcp: [], device: ["b"] });
+    // Frames b reads from its own device are still routed.
+    expect(trace(sim, "b", "c", 34).device).toEqual(["c"]);
+  });
+
+  test("DirectOnly = yes on a: nothing for c while c is reached through b; direct c is fine", () => {
+    const relay = line({ hostVars: relayed, config: { a: { directOnly: true } } });
+    warmUp(relay, BOTH_WAYS);
+    const since = relay.nodes.get("a")!.tun.length;
+    expect(trace(relay, "a", "c", 35)).toEqual({ udp: [], tcp: [], device: [] });
+    expect(icmpSince(relay, "a", since)).toEqual(["1 3/9"]);
+    expect(trace(relay, "a", "b", 36).device).toEqual(["b"]);
+    const direct = line({ config: { a: { directOnly: true } } });
+    warmUp(direct, BOTH_WAYS);
+    expect(trace(direct, "a", "c", 37)).toEqual({ udp: ["a>c"], tcp: [], device: ["c"] });
+  });
+
+  test("DecrementTTL = yes on c: frames from other nodes arrive with TTL 63, its own leave with 64", () => {
+    const sim = line({ config: { c: { decrementTtl: true } } });
+    warmUp(sim, BOTH_WAYS);
+    const ttlAt = (name: string, tag: number): number[] =>
+      sim.nodes.get(name)!.tun.filter((f) => tagOf(f) === tag).map((f) => f[22]!);
+    trace(sim, "a", "c", 38);
+    expect(ttlAt("c", 38)).toEqual([63]);
+    trace(sim, "c", "a", 39);
+    expect(ttlAt("a", 39)).toEqual([64]);
+    // The header checksum follows the TTL (frames.ts sends a zero checksum: 0x0000 + 0x0100).
+    expect(sim.nodes.get("c")!.tun.filter((f) => tagOf(f) === 38).map((f) => (f[24]! << 8) | f[25]!))
+      .toEqual([0x0100]);
+  });
+
+  test("DeviceType = tap in router mode: frames written to the device carry the interface's MAC", () => {
+    const sim = line({ config: { c: { deviceIsTap: true } } });
+    warmUp(sim, BOTH_WAYS);
+    trace(sim, "a", "c", 40);
+    trace(sim, "c", "a", 41);
+    const macOf = (name: string, tag: number): string[] =>
+      sim.nodes.get(name)!.tun.filter((f) => tagOf(f) === tag).map((f) =>
+        [...f.subarray(0, 6)].map((b) => b.toString(16)).join(":")
+      );
+    // tinc's default until an ARP request from the interface teaches it the real one.
+    expect(macOf("c", 40)).toEqual(["fe:fd:0:0:0:0"]);
+    expect(macOf("a", 41)).toEqual(["0:0:0:0:0:0"]);
   });
 });

@@ -9,6 +9,7 @@ import type { Compressor } from "../compress/compressor.ts";
 import type { SockAddr } from "./effects.ts";
 import type { Ed25519KeyPair } from "../sptps/ed25519.ts";
 import type { SptpsCipherPort } from "../crypto/cipher_port.ts";
+import type { ForwardingMode } from "../route/router.ts";
 
 /** What we know about one host from hosts/NAME (ours included). */
 export interface HostConfig {
@@ -80,6 +81,17 @@ export interface EngineConfig {
   connectTo: string[];
   mode: "router" | "switch" | "hub";
   broadcast: "mst" | "direct" | "no";
+  /**
+   * `Forwarding`: `internal` routes other nodes' frames on; `off` refuses frames between two other
+   * nodes (ICMP administratively prohibited); `kernel` hands every frame from a node to the device.
+   */
+  forwarding: ForwardingMode;
+  /** `DirectOnly`: frames for a node we do not reach in one hop are refused (ICMP prohibited). */
+  directOnly: boolean;
+  /** `DecrementTTL`: frames from other nodes lose one TTL/hop limit here (time exceeded at 0). */
+  decrementTtl: boolean;
+  /** `DeviceType = tap` in router mode: frames written to the device get the interface's MAC. */
+  deviceIsTap: boolean;
   /** tincd --bypass-security: ID then ACK, no RSA, no meta encryption. Otherwise RSA (auth/legacy.ts). */
   bypassSecurity: boolean;
   /**
@@ -147,6 +159,10 @@ export function withDefaults(
     connectTo: partial.connectTo ?? [],
     mode: partial.mode ?? "router",
     broadcast: partial.broadcast ?? "mst",
+    forwarding: partial.forwarding ?? "internal",
+    directOnly: partial.directOnly ?? false,
+    decrementTtl: partial.decrementTtl ?? false,
+    deviceIsTap: partial.deviceIsTap ?? false,
     bypassSecurity: partial.bypassSecurity ?? true,
     pmtuDiscovery: partial.pmtuDiscovery ?? false,
     ...(partial.privateKeyPem !== undefined ? { privateKeyPem: partial.privateKeyPem } : {}),

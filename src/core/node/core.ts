@@ -104,6 +104,10 @@ export class NodeCore {
       ...defaultRouteOptions(),
       mode: this.config.mode,
       broadcast: this.config.tunnelServer ? "no" : this.config.broadcast,
+      forwarding: this.config.forwarding,
+      directOnly: this.config.directOnly,
+      decrementTtl: this.config.decrementTtl,
+      deviceIsTap: this.config.deviceIsTap,
     };
   }
 
