@@ -273,3 +273,53 @@ describe("Forwarding, DirectOnly, DecrementTTL and DeviceType=tap reach the rout
     expect(macOf("a", 41)).toEqual(["0:0:0:0:0:0"]);
   });
 });
+
+describe("MaxTimeout (net_socket.c retry_outgoing, protocol_misc.c pong_h)", () => {
+  /** a ConnectTo x; x is at 10.0.0.9 and answers only while it listens. */
+  function dialler(maxTimeout: number): { sim: Simulator; dials: number[] } {
+    const sim = new Simulator({ seed: 3, latency: 5, jitter: 0, tick: 1, logLevel: 0 });
+    const all = new Map<string, HostConfig>([
+      ["a", { addresses: [{ host: "10.0.0.1", port: 655 }], subnets: [subnet("10.1.0.0/16")] }],
+      ["x", { addresses: [{ host: "10.0.0.9", port: 655 }], subnets: [subnet("10.9.0.0/16")] }],
+    ]);
+    const common = { hosts: all, maxTimeout, pingInterval: 2, pingTimeout: 1 };
+    sim.addNode(withDefaults({ ...common, name: "a", connectTo: ["x"] }), { host: "10.0.0.1", port: 655 });
+    sim.addNode(withDefaults({ ...common, name: "x" }), { host: "10.0.0.9", port: 655 });
+    const dials: number[] = [];
+    const dial = sim.dial.bind(sim);
+    sim.dial = (from, address) => {
+      if (from.name === "a") dials.push(sim.now);
+      return dial(from, address);
+    };
+    sim.start("a");
+    return { sim, dials };
+  }
+
+  /** Seconds between one failed dial (refused after a round trip) and the next. */
+  const waits = (dials: number[]): number[] => dials.slice(1).map((t, i) => (t - dials[i]! - 10) / 1000);
+
+  test("each failed round waits 5 s longer, up to MaxTimeout", () => {
+    const { sim, dials } = dialler(12);
+    sim.runUntil(60_000);
+    expect(waits(dials)).toEqual([5, 10, 12, 12, 12]);
+  });
+
+  test("a PONG on the connection resets the wait: after a drop the next try is 5 s later", () => {
+    const { sim, dials } = dialler(12);
+    sim.runUntil(20_000); // tries at 0, 5 s and 15 s have failed; the wait is 10 s now
+    sim.start("x");
+    sim.runUntil(31_000); // connected at ~30 s, PING and PONG within PingInterval
+    expect(sim.nodes.get("a")!.engine.view().nodes.find((n) => n.name === "x")?.reachable).toBe(true);
+    const x = sim.nodes.get("x")!;
+    x.listening = false;
+    const dropped = sim.now;
+    sim.schedule(sim.now, x, (e, now) => e.onControl(now, { type: "stop" }));
+    const before = dials.length;
+    sim.runUntil(dropped + 30_000);
+    const after = dials.slice(before);
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    // Dropped by x (one latency to learn it), then 5 s; then, refused, 10 s.
+    expect(after[0]! - dropped).toBe(5 + 5000);
+    expect(after[1]! - after[0]! - 10).toBe(10_000);
+  });
+});
