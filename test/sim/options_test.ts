@@ -323,3 +323,52 @@ describe("MaxTimeout (net_socket.c retry_outgoing, protocol_misc.c pong_h)", () 
     expect(after[1]! - after[0]! - 10).toBe(10_000);
   });
 });
+
+describe("MACExpire (switch mode: route.c learn_mac, age_subnets)", () => {
+  /** An Ethernet frame from `src` (a MAC) to the broadcast address, tagged. */
+  function fromMac(src: number[], tag: number): Uint8Array {
+    const f = ipv4Frame(new Uint8Array([255, 255, 255, 255]), tag);
+    f.fill(0xff, 0, 6);
+    f.set(src, 6);
+    return f;
+  }
+  const MAC = [0x02, 0, 0, 0, 0, 0x0a];
+  const OTHER = [0x02, 0, 0, 0, 0, 0x0b];
+  const macSubnets = (sim: Simulator, name: string): string[] =>
+    sim.nodes.get(name)!.engine.view().subnets.filter((s) => s.subnet.includes(":")).map((s) =>
+      `${s.owner} ${s.subnet}`
+    );
+
+  test("a learned MAC is announced, kept while frames refresh it, withdrawn MACExpire after the last", () => {
+    const switched = { mode: "switch" as const, macExpire: 10, pingTimeout: 5 };
+    const sim = line({ config: { a: switched, b: switched, c: switched } });
+    const start = sim.now;
+    sim.tunFrame("a", fromMac(MAC, 50));
+    sim.runUntil(start + 1000);
+    const learned = macSubnets(sim, "a");
+    expect(learned).toHaveLength(1);
+    expect(macSubnets(sim, "c")).toEqual(learned);
+    // A second MAC seen once, 3 s later.
+    sim.runUntil(start + 3000);
+    sim.tunFrame("a", fromMac(OTHER, 49));
+    sim.runUntil(start + 4000);
+    expect(macSubnets(sim, "c")).toHaveLength(2);
+    // Refreshed every 6 s for 24 s: never 10 s without a frame.
+    for (let i = 1; i <= 4; i++) {
+      sim.runUntil(start + i * 6000);
+      sim.tunFrame("a", fromMac(MAC, 50 + i));
+      // The second one expired at 13 s; a periodic check (every 5 s) has withdrawn it by 18 s.
+      if (i === 3) expect(macSubnets(sim, "c")).toEqual(learned);
+    }
+    sim.runUntil(start + 24_000 + 9_000);
+    expect(macSubnets(sim, "c")).toEqual(learned);
+    // 10 s after the last frame it has expired; the next periodic check (every PingTimeout)
+    // withdraws it everywhere.
+    sim.runUntil(start + 24_000 + 10_000 + 5_000 + 100);
+    expect(macSubnets(sim, "a")).toEqual([]);
+    expect(macSubnets(sim, "b")).toEqual([]);
+    expect(macSubnets(sim, "c")).toEqual([]);
+    const downs = sim.nodes.get("c")!.scripts.filter((r) => r.name === "subnet-down" && r.env.NODE === "a");
+    expect(downs.map((r) => r.env.SUBNET)).toEqual(["2:0:0:0:0:b", "2:0:0:0:0:a"]);
+  });
+});
