@@ -40,11 +40,17 @@ interface LineSetup {
 /** The trace being recorded; meta streams are observed from their first byte (an observer
  * that started mid-stream could take PACKET bytes for lines). */
 let current: { tag: number; trace: Trace } | undefined;
+/** Every ACK line of each simulated line, as `from>to LINE`. */
+const ackLines = new WeakMap<Simulator, string[]>();
 
 function line(setup: LineSetup = {}): Simulator {
   const sim = new Simulator({ seed: 11, latency: 5, jitter: 0, tick: 1, logLevel: 0 });
+  const acks: string[] = [];
+  ackLines.set(sim, acks);
   sim.observe = {
-    onLine: () => {},
+    onLine: (src, dst, text) => {
+      if (text.startsWith("4 ")) acks.push(`${src}>${dst} ${text}`);
+    },
     onPacket: (src, dst, frame) => {
       if (current !== undefined && tagOf(frame) === current.tag) current.trace.tcp.push(`${src}>${dst}`);
     },
@@ -370,5 +376,64 @@ describe("MACExpire (switch mode: route.c learn_mac, age_subnets)", () => {
     expect(macSubnets(sim, "c")).toEqual([]);
     const downs = sim.nodes.get("c")!.scripts.filter((r) => r.name === "subnet-down" && r.env.NODE === "a");
     expect(downs.map((r) => r.env.SUBNET)).toEqual(["2:0:0:0:0:b", "2:0:0:0:0:a"]);
+  });
+});
+
+/** A TCP SYN from 10.<from>.0.1 to 10.<to>.0.1 whose MSS option says `mss`; ports make the tag. */
+function synWithMss(from: string, to: string, mss: number, tag: number): Uint8Array {
+  const f = new Uint8Array(14 + 20 + 24);
+  f[12] = 0x08;
+  f[14] = 0x45;
+  f[17] = f.length - 14;
+  f[22] = 64;
+  f[23] = 6; // TCP
+  f.set([10, INDEX[from]!, 0, 1], 26);
+  f.set([10, INDEX[to]!, 0, 1], 30);
+  const view = new DataView(f.buffer);
+  view.setUint32(34, tag); // source and destination port
+  f[34 + 12] = 6 << 4; // 24-byte header
+  f[34 + 13] = 0x02; // SYN
+  f.set([2, 4], 34 + 20);
+  view.setUint16(34 + 22, mss);
+  return f;
+}
+
+function mssAt(sim: Simulator, name: string, tag: number): number[] {
+  return sim.nodes.get(name)!.tun.filter((f) => tagOf(f) === tag).map((f) => (f[56]! << 8) | f[57]!);
+}
+
+describe("per-peer host variables in ACK (protocol_auth.c send_ack, ack_h)", () => {
+  test("hosts/b's Weight and ClampMSS shape a's ACK to b; PMTUDiscovery is ours only", () => {
+    // a: PMTUDiscovery off; b: on. hosts/b (shared, so b's own file too) asks for PMTUDiscovery,
+    // Weight 77 and no ClampMSS. tincd's send_ack reads IndirectData, TCPOnly, ClampMSS and
+    // Weight from hosts/PEER, but PMTU_DISCOVERY from our own setting only.
+    const sim = line({
+      hostVars: { b: { weight: 77, clampMss: false, pmtuDiscovery: true } },
+      config: { a: { pmtuDiscovery: false }, b: { pmtuDiscovery: true } },
+    });
+    const acks = ackLines.get(sim)!;
+    expect(acks.filter((l) => l.startsWith("a>b "))).toEqual(["a>b 4 655 77 0"]);
+    // b to a: hosts/a says nothing, so b's own choices: measured weight, PMTU, and no ClampMSS
+    // (hosts/b is b's own file too).
+    expect(acks.filter((l) => l.startsWith("b>a "))).toEqual([expect.stringMatching(/^b>a 4 655 \d+ 4$/)]);
+    // The edge takes the mean weight; its options are the OR, except PMTU_DISCOVERY, the AND.
+    const edge = sim.nodes.get("c")!.engine.view().edges.find((e) => e.from === "a" && e.to === "b");
+    const bWeight = Number(acks.find((l) => l.startsWith("b>a "))!.split(" ")[3]);
+    expect(edge?.weight).toBe(Math.trunc((77 + bWeight) / 2));
+    expect(edge?.options).toBe(0);
+  });
+
+  test("ClampMSS: on by default; ClampMSS = no in hosts/c (everyone's copy) leaves c's MSS alone", () => {
+    const clamped = line();
+    warmUp(clamped, BOTH_WAYS);
+    clamped.tunFrame("a", synWithMss("a", "c", 9000, 0x1234_0050));
+    clamped.runUntil(clamped.now + 1000);
+    // 1518-byte frames: 1518 − 14 (Ethernet) − 20 (IPv4) − 20 (TCP).
+    expect(mssAt(clamped, "c", 0x1234_0050)).toEqual([1464]);
+    const unclamped = line({ hostVars: { c: { clampMss: false } } });
+    warmUp(unclamped, BOTH_WAYS);
+    unclamped.tunFrame("a", synWithMss("a", "c", 9000, 0x1234_0051));
+    unclamped.runUntil(unclamped.now + 1000);
+    expect(mssAt(unclamped, "c", 0x1234_0051)).toEqual([9000]);
   });
 });

@@ -21,7 +21,11 @@ export interface HostConfig {
   indirectData?: boolean;
   tcpOnly?: boolean;
   clampMss?: boolean;
-  /** `PMTUDiscovery` in hosts/PEER: overrides ours for connections to PEER. */
+  /**
+   * `PMTUDiscovery` in hosts/PEER. tincd 1.0.36 does not read it for a peer (its ACK carries our
+   * own setting, EngineConfig.pmtuDiscovery, which takes hosts/MYNAME into account), so neither
+   * does the engine; kept for the config layer.
+   */
   pmtuDiscovery?: boolean;
   /** `PublicKey = HEX`: the RSA modulus (exponent 65535, tinc's quirk); tried first. */
   publicKey?: string;

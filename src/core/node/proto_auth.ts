@@ -139,7 +139,9 @@ export function sendAck(core: NodeCore, c: Connection): void {
   if (host?.tcpOnly || (core.myself.options & OPTION_TCPONLY) !== 0) {
     options |= OPTION_TCPONLY | OPTION_INDIRECT;
   }
-  if ((host?.pmtuDiscovery ?? core.config.pmtuDiscovery) && (options & OPTION_TCPONLY) === 0) {
+  // Ours only: tincd's send_ack reads IndirectData, TCPOnly, ClampMSS and Weight from hosts/PEER,
+  // never PMTUDiscovery (a peer's own file saying yes must not turn it on here).
+  if (core.config.pmtuDiscovery && (options & OPTION_TCPONLY) === 0) {
     options |= OPTION_PMTU_DISCOVERY;
   }
   if (host?.clampMss ?? (core.myself.options & OPTION_CLAMP_MSS) !== 0) options |= OPTION_CLAMP_MSS;
