@@ -40,16 +40,22 @@ interface LineSetup {
 /** The trace being recorded; meta streams are observed from their first byte (an observer
  * that started mid-stream could take PACKET bytes for lines). */
 let current: { tag: number; trace: Trace } | undefined;
-/** Every ACK line of each simulated line, as `from>to LINE`. */
-const ackLines = new WeakMap<Simulator, string[]>();
+/** Every meta line of each simulated line, as `from>to LINE`, with the time it was delivered. */
+const metaLines = new WeakMap<Simulator, Array<{ at: number; text: string }>>();
+
+/** The meta lines of `sim` from `since` on whose request code is `code`. */
+function linesOf(sim: Simulator, code: number, since = 0): string[] {
+  return metaLines.get(sim)!.filter((l) => l.at >= since && l.text.split(" ")[1] === String(code))
+    .map((l) => l.text);
+}
 
 function line(setup: LineSetup = {}): Simulator {
   const sim = new Simulator({ seed: 11, latency: 5, jitter: 0, tick: 1, logLevel: 0 });
-  const acks: string[] = [];
-  ackLines.set(sim, acks);
+  const lines: Array<{ at: number; text: string }> = [];
+  metaLines.set(sim, lines);
   sim.observe = {
     onLine: (src, dst, text) => {
-      if (text.startsWith("4 ")) acks.push(`${src}>${dst} ${text}`);
+      lines.push({ at: sim.now, text: `${src}>${dst} ${text}` });
     },
     onPacket: (src, dst, frame) => {
       if (current !== undefined && tagOf(frame) === current.tag) current.trace.tcp.push(`${src}>${dst}`);
@@ -411,7 +417,7 @@ describe("per-peer host variables in ACK (protocol_auth.c send_ack, ack_h)", () 
       hostVars: { b: { weight: 77, clampMss: false, pmtuDiscovery: true } },
       config: { a: { pmtuDiscovery: false }, b: { pmtuDiscovery: true } },
     });
-    const acks = ackLines.get(sim)!;
+    const acks = linesOf(sim, 4);
     expect(acks.filter((l) => l.startsWith("a>b "))).toEqual(["a>b 4 655 77 0"]);
     // b to a: hosts/a says nothing, so b's own choices: measured weight, PMTU, and no ClampMSS
     // (hosts/b is b's own file too).
@@ -435,5 +441,55 @@ describe("per-peer host variables in ACK (protocol_auth.c send_ack, ack_h)", () 
     unclamped.tunFrame("a", synWithMss("a", "c", 9000, 0x1234_0051));
     unclamped.runUntil(unclamped.now + 1000);
     expect(mssAt(unclamped, "c", 0x1234_0051)).toEqual([9000]);
+  });
+});
+
+describe("KeyExpire (net.c main_loop, protocol_key.c send_key_changed)", () => {
+  test("at KeyExpire b forgets its keys, floods KEY_CHANGED and pushes fresh keys to its neighbours", () => {
+    const sim = line({ config: { b: { keyExpire: 30 } } });
+    warmUp(sim, BOTH_WAYS);
+    const since = sim.now;
+    // b started at 0; its keys expire at 30 s (the others keep theirs for an hour).
+    expect(since).toBeLessThan(30_000);
+    sim.runUntil(29_000);
+    expect(linesOf(sim, 14, since)).toEqual([]);
+    sim.runUntil(31_000);
+    expect(linesOf(sim, 14, since).map((l) => l.replace(/ 14 [0-9a-f]+ /, " 14 N "))).toEqual([
+      "b>a 14 N b",
+      "b>c 14 N b",
+    ]);
+    // A new ANS_KEY to each direct neighbour, unasked (no REQ_KEY for b in between).
+    expect(linesOf(sim, 16, 29_000).map((l) => l.split(" ").slice(0, 4).join(" ")).sort()).toEqual([
+      "b>a 16 b a",
+      "b>c 16 b c",
+    ]);
+    expect(linesOf(sim, 15, 29_000)).toEqual([]);
+    // Traffic through b goes on over UDP with the new keys.
+    expect(trace(sim, "a", "b", 60)).toEqual({ udp: ["a>b"], tcp: [], device: ["b"] });
+    expect(trace(sim, "c", "b", 61)).toEqual({ udp: ["c>b"], tcp: [], device: ["b"] });
+    // Only b expires; a and c do at KeyExpire's default, an hour on.
+    expect(metaLines.get(sim)!.filter((l) => / 14 /.test(l.text) && !l.text.endsWith(" b")).length).toBe(0);
+  });
+});
+
+describe("KeyExpire: the old key dies at once", () => {
+  test("a frame under c's old key that lands after c's expiry is dropped; a re-keys over TCP", () => {
+    const sim = line({ config: { c: { keyExpire: 30 } } });
+    warmUp(sim, BOTH_WAYS);
+    // c expires at 30 s. a's frame leaves at that instant: it lands 5 ms later, before c's
+    // KEY_CHANGED has reached a through b (10 ms).
+    const c = sim.nodes.get("c")!;
+    const before = c.tun.length;
+    sim.runUntil(29_999);
+    sim.schedule(
+      30_000,
+      sim.nodes.get("a")!,
+      (e, now) => e.onTunFrame(now, frameInto(subnet("10.3.0.0/16"), 70)),
+    );
+    sim.runUntil(30_500);
+    expect(c.tun.slice(before).filter((f) => tagOf(f) === 70)).toEqual([]);
+    // a has heard by now: no key for c, so REQ_KEY and the frame over TCP through b.
+    expect(trace(sim, "a", "c", 71)).toEqual({ udp: [], tcp: ["a>b", "b>c"], device: ["c"] });
+    expect(trace(sim, "a", "c", 72)).toEqual({ udp: ["a>c"], tcp: [], device: ["c"] });
   });
 });
