@@ -22,6 +22,27 @@ function options(confbase: string, extra: Partial<ReadOptions> = {}): ReadOption
 }
 
 describe("readConfigDir", () => {
+  test("routing variables reach the engine", () => {
+    const dir = confDir({
+      "tinc.conf":
+        "Name = alpha\nForwarding = kernel\nDirectOnly = yes\nDecrementTTL = yes\nDeviceType = tun\n",
+      "hosts/alpha": "Subnet = 10.1.0.0/16\n",
+    });
+    try {
+      const r = readConfigDir(options(dir));
+      if (!r.ok) throw new Error(r.errors.join("\n"));
+      const e = r.config.engine;
+      expect([e.forwarding, e.directOnly, e.decrementTtl, e.deviceIsTap]).toEqual([
+        "kernel",
+        true,
+        true,
+        false,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("maps tinc.conf and hosts/* onto the engine's configuration", () => {
     const dir = confDir({
       "tinc.conf": "Name = alpha\nMode = switch\nConnectTo = beta\nConnectTo = gamma\nPingTimeout = 7\n",
@@ -53,6 +74,8 @@ describe("readConfigDir", () => {
       expect(e.hosts.get("gamma")?.addresses).toEqual([{ host: "2001:db8::3", port: 655 }]);
       expect(e.hosts.get("gamma")?.pmtuDiscovery).toBe(false);
       expect(r.config.daemon.deviceType).toBe("tap");
+      expect(e.deviceIsTap).toBe(true);
+      expect([e.forwarding, e.directOnly, e.decrementTtl]).toEqual(["internal", false, false]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -38,6 +38,11 @@ const INERT: readonly InertVariable[] = [
   },
   { variable: "MinTimeout", asks: (d) => d.minTimeout > 0, instead: "reconnect delays start at 5 s" },
   { variable: "MTUInfoInterval", asks: () => true, instead: "tinct sends no MTU_INFO" },
+  {
+    variable: "PriorityInheritance",
+    asks: (d) => d.priorityInheritance,
+    instead: "tunnel packets keep the default TOS",
+  },
   { variable: "UDPInfoInterval", asks: () => true, instead: "tinct sends no UDP_INFO" },
 ];
 
