@@ -288,13 +288,13 @@ describe("Forwarding, DirectOnly, DecrementTTL and DeviceType=tap reach the rout
 
 describe("MaxTimeout (net_socket.c retry_outgoing, protocol_misc.c pong_h)", () => {
   /** a ConnectTo x; x is at 10.0.0.9 and answers only while it listens. */
-  function dialler(maxTimeout: number): { sim: Simulator; dials: number[] } {
+  function dialler(maxTimeout: number, minTimeout = 0): { sim: Simulator; dials: number[] } {
     const sim = new Simulator({ seed: 3, latency: 5, jitter: 0, tick: 1, logLevel: 0 });
     const all = new Map<string, HostConfig>([
       ["a", { addresses: [{ host: "10.0.0.1", port: 655 }], subnets: [subnet("10.1.0.0/16")] }],
       ["x", { addresses: [{ host: "10.0.0.9", port: 655 }], subnets: [subnet("10.9.0.0/16")] }],
     ]);
-    const common = { hosts: all, maxTimeout, pingInterval: 2, pingTimeout: 1 };
+    const common = { hosts: all, maxTimeout, minTimeout, pingInterval: 2, pingTimeout: 1 };
     sim.addNode(withDefaults({ ...common, name: "a", connectTo: ["x"] }), { host: "10.0.0.1", port: 655 });
     sim.addNode(withDefaults({ ...common, name: "x" }), { host: "10.0.0.9", port: 655 });
     const dials: number[] = [];
@@ -314,6 +314,29 @@ describe("MaxTimeout (net_socket.c retry_outgoing, protocol_misc.c pong_h)", () 
     const { sim, dials } = dialler(12);
     sim.runUntil(60_000);
     expect(waits(dials)).toEqual([5, 10, 12, 12, 12]);
+  });
+
+  test("MinTimeout: the wait starts there, then grows by 5 s up to MaxTimeout", () => {
+    const { sim, dials } = dialler(20, 8);
+    sim.runUntil(80_000);
+    expect(waits(dials)).toEqual([8, 13, 18, 20, 20]);
+  });
+
+  test("a ConnectTo without any Address is retried every MaxTimeout", () => {
+    const sim = new Simulator({ seed: 3, latency: 5, jitter: 0, tick: 1, logLevel: 0 });
+    const all = new Map<string, HostConfig>([
+      ["a", { addresses: [{ host: "10.0.0.1", port: 655 }], subnets: [] }],
+      ["y", { addresses: [], subnets: [] }],
+    ]);
+    sim.addNode(withDefaults({ name: "a", hosts: all, connectTo: ["y"], maxTimeout: 30 }), {
+      host: "10.0.0.1",
+      port: 655,
+    });
+    sim.start("a");
+    sim.runUntil(100_000);
+    const tries = sim.nodes.get("a")!.logs.filter((l) => l.includes("No address known for ConnectTo"))
+      .map((l) => Number(l.split(" ")[0]));
+    expect(tries).toEqual([0, 30_000, 60_000, 90_000]);
   });
 
   test("a PONG on the connection resets the wait: after a drop the next try is 5 s later", () => {

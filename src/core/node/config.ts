@@ -129,7 +129,10 @@ export interface EngineConfig {
   compressor?: Compressor;
   pingInterval: number;
   pingTimeout: number;
+  /** `MaxTimeout`: the reconnect wait grows by 5 s per failed round up to this (seconds). */
   maxTimeout: number;
+  /** `MinTimeout` (undocumented in 1.0.36): the reconnect wait is never shorter than this (seconds). */
+  minTimeout: number;
   keyExpire: number;
   macExpire: number;
   strictSubnets: boolean;
@@ -182,6 +185,7 @@ export function withDefaults(
     pingInterval,
     pingTimeout,
     maxTimeout: partial.maxTimeout ?? 900,
+    minTimeout: partial.minTimeout ?? 0,
     keyExpire: partial.keyExpire ?? 3600,
     macExpire: partial.macExpire ?? 600,
     strictSubnets: (partial.strictSubnets ?? false) || (partial.tunnelServer ?? false),

@@ -1,7 +1,8 @@
 /**
  * ConnectTo: dialling, trying each address in turn, and the reconnect backoff (tinc's
  * net_socket.c setup_outgoing_connection, do_outgoing_connection, retry_outgoing). When every
- * address failed the wait grows by 5 s up to MaxTimeout; a PONG on the connection resets it.
+ * address failed the wait grows by 5 s (to at least MinTimeout) up to MaxTimeout; a PONG on the
+ * connection resets it.
  * @module
  */
 import { MetaFramer } from "../meta/framing.ts";
@@ -54,7 +55,9 @@ export function setupOutgoing(core: NodeCore, out: Outgoing): void {
   const host = core.config.hosts.get(out.name);
   if (host === undefined || host.addresses.length === 0) {
     core.log(LogLevel.basic, "No address known for ConnectTo", { peer: out.name });
-    out.retryAt = core.now + core.config.maxTimeout * 1000;
+    // tincd starts the wait at MaxTimeout, so later failures also wait that long.
+    out.timeout = core.config.maxTimeout;
+    retryOutgoing(core, out);
     return;
   }
   out.addresses = [];
@@ -92,9 +95,9 @@ export function dialNext(core: NodeCore, out: Outgoing): void {
   out.conn = c;
 }
 
-/** tinc's retry_outgoing: wait 5 s longer each time, up to MaxTimeout. */
+/** tinc's retry_outgoing: wait 5 s longer each time, at least MinTimeout, at most MaxTimeout. */
 export function retryOutgoing(core: NodeCore, out: Outgoing): void {
-  out.timeout = Math.min(out.timeout + 5, core.config.maxTimeout);
+  out.timeout = Math.min(Math.max(out.timeout + 5, core.config.minTimeout), core.config.maxTimeout);
   out.retryAt = core.now + out.timeout * 1000;
   core.log(LogLevel.connections, "Trying to re-establish outgoing connection", {
     peer: out.name,
