@@ -516,3 +516,13 @@ describe("KeyExpire: the old key dies at once", () => {
     expect(trace(sim, "a", "c", 72)).toEqual({ udp: ["a>c"], tcp: [], device: ["c"] });
   });
 });
+
+describe("Mode = hub (route.c: every frame is a broadcast)", () => {
+  test("a unicast frame from a's device reaches every other device along the tree", () => {
+    const hub = { mode: "hub" as const };
+    const sim = line({ config: { a: hub, b: hub, c: hub } });
+    warmUp(sim, BOTH_WAYS);
+    expect(trace(sim, "a", "c", 80)).toEqual({ udp: ["a>b", "b>c"], tcp: [], device: ["b", "c"] });
+    expect(trace(sim, "c", "b", 81)).toEqual({ udp: ["c>b", "b>a"], tcp: [], device: ["a", "b"] });
+  });
+});
