@@ -452,6 +452,14 @@ describe("per-peer host variables in ACK (protocol_auth.c send_ack, ack_h)", () 
     expect(edge?.options).toBe(0);
   });
 
+  test("TCPOnly in hosts/c: both ACKs on the b–c link say INDIRECT|TCPONLY and never PMTU_DISCOVERY", () => {
+    const on = { pmtuDiscovery: true };
+    const sim = line({ hostVars: { c: { tcpOnly: true } }, config: { a: on, b: on, c: on } });
+    const acks = linesOf(sim, 4).map((l) => `${l.split(" ")[0]} ${l.split(" ")[4]}`).sort();
+    // The a–b link, untouched by c's setting, keeps discovery (0xc); b–c says 0xb both ways.
+    expect(acks).toEqual(["a>b c", "b>a c", "b>c b", "c>b b"]);
+  });
+
   test("ClampMSS: on by default; ClampMSS = no in hosts/c (everyone's copy) leaves c's MSS alone", () => {
     const clamped = line();
     warmUp(clamped, BOTH_WAYS);
@@ -524,5 +532,22 @@ describe("Mode = hub (route.c: every frame is a broadcast)", () => {
     warmUp(sim, BOTH_WAYS);
     expect(trace(sim, "a", "c", 80)).toEqual({ udp: ["a>b", "b>c"], tcp: [], device: ["b", "c"] });
     expect(trace(sim, "c", "b", 81)).toEqual({ udp: ["c>b", "b>a"], tcp: [], device: ["a", "b"] });
+  });
+});
+
+describe("TunnelServer forwards no broadcasts (net_packet.c broadcast_packet)", () => {
+  test("a leaf's broadcast reaches the hub's device and stops there", () => {
+    // b is the tunnel server; a and c are its leaves.
+    const sim = line({ config: { b: { tunnelServer: true } } });
+    warmUp(sim, [["a", "b"], ["b", "a"], ["c", "b"], ["b", "c"]]);
+    const everywhere = ipv4Frame(new Uint8Array([255, 255, 255, 255]), 90);
+    expect(traceFrame(sim, "a", everywhere)).toEqual({ udp: ["a>b"], tcp: [], device: ["b"] });
+    // Nor does the hub send its own anywhere; it is still a broadcast, not a frame for no
+    // subnet (no ICMP comes back to its device).
+    const b = sim.nodes.get("b")!;
+    const before = b.tun.length;
+    expect(traceFrame(sim, "b", ipv4Frame(new Uint8Array([255, 255, 255, 255]), 91)))
+      .toEqual({ udp: [], tcp: [], device: [] });
+    expect(b.tun.length).toBe(before);
   });
 });

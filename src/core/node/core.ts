@@ -103,7 +103,9 @@ export class NodeCore {
     return {
       ...defaultRouteOptions(),
       mode: this.config.mode,
-      broadcast: this.config.tunnelServer ? "no" : this.config.broadcast,
+      // Not "no" for a TunnelServer: tincd still takes broadcast addresses for broadcasts there
+      // (its device gets a leaf's copy); broadcastFrame then forwards nothing.
+      broadcast: this.config.broadcast,
       forwarding: this.config.forwarding,
       directOnly: this.config.directOnly,
       decrementTtl: this.config.decrementTtl,
