@@ -551,3 +551,48 @@ describe("TunnelServer forwards no broadcasts (net_packet.c broadcast_packet)", 
     expect(b.tun.length).toBe(before);
   });
 });
+
+describe("PMTU = N (protocol_auth.c ack_h caps n->mtu)", () => {
+  /** A tagged IPv4 frame of `length` bytes from 10.<from>.0.1 to 10.<to>.0.1, DF as asked. */
+  function bigFrame(
+    from: string,
+    to: string,
+    length: number,
+    dontFragment: boolean,
+    tag: number,
+  ): Uint8Array {
+    const f = new Uint8Array(length);
+    f.set(ipv4Frame(new Uint8Array([10, INDEX[to]!, 0, 1]), tag));
+    f.set([10, INDEX[from]!, 0, 1], 26);
+    new DataView(f.buffer).setUint16(16, length - 14);
+    if (dontFragment) f[20] = 0x40;
+    return f;
+  }
+
+  test("hosts/c's PMTU caps what c's meta neighbour b sends it; a, without a connection, is not capped", () => {
+    const sim = line({ hostVars: { c: { pmtu: 1000 } } });
+    warmUp(sim, BOTH_WAYS);
+    const b = sim.nodes.get("b")!;
+    const since = b.tun.length;
+    // DF set and above 1000: ICMP fragmentation needed back to b's device.
+    expect(traceFrame(sim, "b", bigFrame("b", "c", 1200, true, 100))).toEqual({
+      udp: [],
+      tcp: [],
+      device: [],
+    });
+    expect(icmpSince(sim, "b", since)).toEqual(["1 3/4"]);
+    // Without DF, b fragments it to fit 1000 bytes.
+    const c = sim.nodes.get("c")!;
+    const before = c.tun.length;
+    sim.tunFrame("b", bigFrame("b", "c", 1200, false, 101));
+    sim.runUntil(sim.now + 1000);
+    const pieces = c.tun.slice(before).filter((f) => f[23] === 17);
+    expect(pieces.map((f) => f.length <= 1000)).toEqual([true, true]);
+    // a reaches c directly over UDP but has no meta connection to it: full size.
+    expect(traceFrame(sim, "a", bigFrame("a", "c", 1200, true, 102))).toEqual({
+      udp: ["a>c"],
+      tcp: [],
+      device: ["c"],
+    });
+  });
+});

@@ -21,6 +21,8 @@ export interface HostConfig {
   indirectData?: boolean;
   tcpOnly?: boolean;
   clampMss?: boolean;
+  /** `PMTU = N`: caps the path MTU toward the host when we have a meta connection to it. */
+  pmtu?: number;
   /**
    * `PMTUDiscovery` in hosts/PEER. tincd 1.0.36 does not read it for a peer (its ACK carries our
    * own setting, EngineConfig.pmtuDiscovery, which takes hosts/MYNAME into account), so neither

@@ -197,6 +197,10 @@ export const handleAck: Handler<Extract<Request, { code: RequestCode.ACK }>> = (
     options &= ~OPTION_PMTU_DISCOVERY;
   }
   c.options = (c.options | options) >>> 0;
+  // tincd's ack_h: PMTU from hosts/PEER, then from our own configuration, each caps the node's MTU.
+  for (const pmtu of [core.config.hosts.get(n.name)?.pmtu, core.config.hosts.get(core.myself.name)?.pmtu]) {
+    if (pmtu !== undefined && pmtu < (n.mtuCap ?? Infinity)) n.mtuCap = pmtu;
+  }
   c.node = n;
   n.conn = c;
   c.allow = "all";

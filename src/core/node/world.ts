@@ -104,6 +104,11 @@ export interface NodeRec {
   replay: LegacyReplayWindow | undefined;
   /** PMTU: the largest probe size this node echoed (0 before any reply). */
   minmtu: number;
+  /**
+   * `PMTU` from hosts/NAME or our own configuration, the lowest, taken when a meta connection
+   * to the node is activated (tinc's ack_h caps `n->mtu` with it); undefined without one.
+   */
+  mtuCap: number | undefined;
   /** Traffic as tinc 1.1 counts it for `dump traffic`: frames (and their bytes) received from
    * this node and routed (from the device for myself), and frames sent toward it while it was
    * reachable (to the device for myself). */
@@ -174,6 +179,7 @@ export function newNode(name: string): NodeRec {
     outCompression: 0,
     inCompression: 0,
     minmtu: 0,
+    mtuCap: undefined,
     inPackets: 0,
     inBytes: 0,
     outPackets: 0,

@@ -35,7 +35,7 @@ export interface PmtuState {
   /** tinc's mtuprobes: where discovery stands (see the diagram). */
   probes: number;
   maxmtu: number;
-  /** The settled MTU (PMTU_MAX until discovery settles). */
+  /** The settled MTU (PMTU_MAX, or the configured PMTU, until discovery settles). */
   mtu: number;
   /** When the next step runs (ms); undefined when stopped. */
   at?: number;
@@ -62,18 +62,23 @@ export function pmtuState(core: NodeCore, n: NodeRec): PmtuState {
   const t = tracker(core);
   let s = t.states.get(n);
   if (s === undefined) {
-    s = { probes: 0, maxmtu: PMTU_MAX, mtu: PMTU_MAX };
+    s = { probes: 0, maxmtu: PMTU_MAX, mtu: unsettledMtu(n) };
     t.states.set(n, s);
   }
   return s;
 }
 
 /**
- * The MTU the router checks frames via `n` against (tinc's `n->mtu`): PMTU_MAX until discovery
- * settles, then the settled minmtu. Reading it creates no state.
+ * The MTU the router checks frames via `n` against (tinc's `n->mtu`): PMTU_MAX, or the configured
+ * PMTU, until discovery settles, then the settled minmtu. Reading it creates no state.
  */
 export function pmtuRouteMtu(core: NodeCore, n: NodeRec): number {
-  return trackers.get(core)?.states.get(n)?.mtu ?? PMTU_MAX;
+  return trackers.get(core)?.states.get(n)?.mtu ?? unsettledMtu(n);
+}
+
+/** tinc's `n->mtu` before discovery: MTU, lowered by a `PMTU` setting (ack_h). */
+function unsettledMtu(n: NodeRec): number {
+  return n.mtuCap !== undefined && n.mtuCap < PMTU_MAX ? n.mtuCap : PMTU_MAX;
 }
 
 /** Whether probing is wanted toward `n`: the link's options carry PMTU_DISCOVERY. */
@@ -120,7 +125,7 @@ export function pmtuStart(core: NodeCore, n: NodeRec, send: ProbeSender): void {
   if (s.probes === 0) {
     n.minmtu = 0;
     s.maxmtu = PMTU_MAX;
-    s.mtu = PMTU_MAX;
+    s.mtu = unsettledMtu(n);
   }
   step(core, n, s, send);
 }
