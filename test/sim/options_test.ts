@@ -374,6 +374,26 @@ describe("MACExpire (switch mode: route.c learn_mac, age_subnets)", () => {
       `${s.owner} ${s.subnet}`
     );
 
+  test("switch: a frame for a learned MAC goes to its owner only; an unknown MAC is broadcast", () => {
+    const switched = { mode: "switch" as const };
+    const sim = line({ config: { a: switched, b: switched, c: switched } });
+    warmUp(sim, BOTH_WAYS);
+    sim.tunFrame("a", fromMac(MAC, 55));
+    sim.runUntil(sim.now + 1000);
+    const toMac = (dst: number[], tag: number): Uint8Array => {
+      const f = fromMac([0x02, 0, 0, 0, 0, 0x0c], tag);
+      f.set(dst, 0);
+      return f;
+    };
+    // c's own source MAC is learned on the way too; what matters is where each frame lands.
+    expect(traceFrame(sim, "c", toMac(MAC, 56))).toEqual({ udp: ["c>a"], tcp: [], device: ["a"] });
+    expect(traceFrame(sim, "c", toMac([0x02, 0, 0, 0, 0, 0x0f], 57))).toEqual({
+      udp: ["c>b", "b>a"],
+      tcp: [],
+      device: ["a", "b"],
+    });
+  });
+
   test("a learned MAC is announced, kept while frames refresh it, withdrawn MACExpire after the last", () => {
     const switched = { mode: "switch" as const, macExpire: 10, pingTimeout: 5 };
     const sim = line({ config: { a: switched, b: switched, c: switched } });
