@@ -150,6 +150,7 @@ export function readConfigDir(
     if (h.tcpOnly !== undefined) host.tcpOnly = h.tcpOnly;
     if (h.clampMSS !== undefined) host.clampMss = h.clampMSS;
     if (h.pmtuDiscovery !== undefined) host.pmtuDiscovery = h.pmtuDiscovery;
+    if (h.pmtu !== undefined) host.pmtu = h.pmtu;
     const keyFileText = h.publicKeyFile === undefined
       ? undefined
       : readText(resolvePath(confbase, h.publicKeyFile));
@@ -166,6 +167,7 @@ export function readConfigDir(
     clampMss: daemon.clampMSS,
   };
   if (daemon.myself.weight !== undefined) own.weight = daemon.myself.weight;
+  if (daemon.pmtu !== undefined) own.pmtu = daemon.pmtu;
   hosts.set(daemon.name, own);
 
   // --bypass-security is the legacy null-authentication mode: no SPTPS with it.
@@ -226,6 +228,7 @@ export function readConfigDir(
     pingInterval: daemon.pingInterval,
     pingTimeout: daemon.pingTimeout,
     maxTimeout: daemon.maxTimeout,
+    minTimeout: daemon.minTimeout,
     keyExpire: daemon.keyExpire,
     macExpire: daemon.macExpire,
     strictSubnets: daemon.strictSubnets,

@@ -22,11 +22,12 @@ function options(confbase: string, extra: Partial<ReadOptions> = {}): ReadOption
 }
 
 describe("readConfigDir", () => {
-  test("routing variables reach the engine", () => {
+  test("routing, MinTimeout and PMTU variables reach the engine", () => {
     const dir = confDir({
       "tinc.conf":
-        "Name = alpha\nForwarding = kernel\nDirectOnly = yes\nDecrementTTL = yes\nDeviceType = tun\n",
-      "hosts/alpha": "Subnet = 10.1.0.0/16\n",
+        "Name = alpha\nForwarding = kernel\nDirectOnly = yes\nDecrementTTL = yes\nDeviceType = tun\nMinTimeout = 8\n",
+      "hosts/alpha": "Subnet = 10.1.0.0/16\nPMTU = 1300\n",
+      "hosts/beta": "Address = 192.0.2.2\nPMTU = 1200\n",
     });
     try {
       const r = readConfigDir(options(dir));
@@ -38,6 +39,8 @@ describe("readConfigDir", () => {
         true,
         false,
       ]);
+      expect(e.minTimeout).toBe(8);
+      expect([e.hosts.get("alpha")?.pmtu, e.hosts.get("beta")?.pmtu]).toEqual([1300, 1200]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

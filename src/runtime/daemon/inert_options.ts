@@ -36,7 +36,6 @@ const INERT: readonly InertVariable[] = [
     asks: () => true,
     instead: "a connection may queue up to 32 MiB and packets over TCP are not dropped early",
   },
-  { variable: "MinTimeout", asks: (d) => d.minTimeout > 0, instead: "reconnect delays start at 5 s" },
   { variable: "MTUInfoInterval", asks: () => true, instead: "tinct sends no MTU_INFO" },
   {
     variable: "PriorityInheritance",
