@@ -391,13 +391,13 @@ export class Daemon implements Effects {
       ...read.config.engine,
       ...(old.iface !== undefined ? { iface: old.iface } : {}),
       ...(old.device !== undefined ? { device: old.device } : {}),
-      port: old.port,
-      mode: old.mode,
+      ...fixedAtStart(old),
       // Sessions hold slots of the cipher created at start-up; new ones take slots of it too.
       ...(old.sptpsCipher !== undefined ? { sptpsCipher: old.sptpsCipher } : {}),
     };
-    if (read.config.engine.port !== old.port || read.config.engine.mode !== old.mode) {
-      this.options.log.line("Port and Mode changes take effect after a restart");
+    const changed = FIXED_AT_START.filter((k) => read.config.engine[k] !== old[k]).map((k) => FIXED_NAMES[k]);
+    if (changed.length > 0) {
+      this.options.log.line(`${changed.join(", ")} changes take effect after a restart`);
     }
     this.current = { ...read.config, engine: next };
     this.scriptSettings = {
@@ -500,4 +500,49 @@ export class Daemon implements Effects {
     this.device?.close();
     this.device = undefined;
   }
+}
+
+/**
+ * Engine settings tincd reads once, at setup (setup_myself and the device set-up), and keeps
+ * across SIGHUP: the open device and sockets depend on some, and a strict node's subnet table on
+ * StrictSubnets/TunnelServer (toggling it at reload would make the whole mesh drop and re-learn
+ * subnets).
+ */
+const FIXED_AT_START = [
+  "port",
+  "mode",
+  "broadcast",
+  "forwarding",
+  "directOnly",
+  "decrementTtl",
+  "deviceIsTap",
+  "strictSubnets",
+  "tunnelServer",
+] as const satisfies ReadonlyArray<keyof EngineConfig>;
+
+/** tinc's variable names for {@link FIXED_AT_START}, for the log. */
+const FIXED_NAMES: Record<(typeof FIXED_AT_START)[number], string> = {
+  port: "Port",
+  mode: "Mode",
+  broadcast: "Broadcast",
+  forwarding: "Forwarding",
+  directOnly: "DirectOnly",
+  decrementTtl: "DecrementTTL",
+  deviceIsTap: "DeviceType",
+  strictSubnets: "StrictSubnets",
+  tunnelServer: "TunnelServer",
+};
+
+function fixedAtStart(c: EngineConfig): Pick<EngineConfig, (typeof FIXED_AT_START)[number]> {
+  return {
+    port: c.port,
+    mode: c.mode,
+    broadcast: c.broadcast,
+    forwarding: c.forwarding,
+    directOnly: c.directOnly,
+    decrementTtl: c.decrementTtl,
+    deviceIsTap: c.deviceIsTap,
+    strictSubnets: c.strictSubnets,
+    tunnelServer: c.tunnelServer,
+  };
 }

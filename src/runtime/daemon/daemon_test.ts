@@ -173,6 +173,32 @@ describe("Daemon (in process, loopback, no device)", () => {
     }
   });
 
+  test("reload keeps what tincd fixes at start-up, and says so", async () => {
+    const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
+    const port = 31000 + (process.pid % 15000) * 2;
+    const dir = node(base, "alpha", { alpha: port }, []);
+    const conf = join(dir, "tinc.conf");
+    const log = memoryLog();
+    const common = { netname: null, debugLevel: 1, commandLine: [], bypassSecurity: true };
+    const d = await Daemon.start({ ...common, confbase: dir, log });
+    try {
+      writeFileSync(conf, readFileSync(conf, "utf8") + "StrictSubnets = yes\nForwarding = off\n");
+      expect(d.reload()).toEqual({ ok: true });
+      expect(log.lines).toContain("Forwarding, StrictSubnets changes take effect after a restart");
+      // Each reload says so while the files still ask for it; once they no longer do, nothing.
+      const before = log.lines.length;
+      expect(d.reload()).toEqual({ ok: true });
+      expect(log.lines.slice(before).some((l) => l.includes("after a restart"))).toBe(true);
+      writeFileSync(conf, readFileSync(conf, "utf8").replace("StrictSubnets = yes\nForwarding = off\n", ""));
+      const again = log.lines.length;
+      expect(d.reload()).toEqual({ ok: true });
+      expect(log.lines.slice(again).some((l) => l.includes("after a restart"))).toBe(false);
+    } finally {
+      await d.stop();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
   test("Port = 0: one kernel-chosen port for TCP and UDP, announced in ACK", async () => {
     const base = mkdtempSync(join(tmpdir(), "tinct-daemon-"));
     const dirA = node(base, "alpha", { alpha: 0, beta: 0 }, []);
