@@ -38,6 +38,8 @@ function hosts(extra: Record<string, Partial<HostConfig>> = {}): Map<string, Hos
 interface LineSetup {
   hostVars?: Record<string, Partial<HostConfig>>;
   config?: Record<string, Partial<EngineConfig>>;
+  /** Runs at 1 s, before c starts (at 2 s instead of 0). */
+  beforeC?: (sim: Simulator) => void;
 }
 
 /** The trace being recorded; meta streams are observed from their first byte (an observer
@@ -79,7 +81,12 @@ function line(setup: LineSetup = {}): Simulator {
     });
     sim.addNode(config, all.get(name)!.addresses[0]!);
   }
-  for (const name of Object.keys(INDEX)) sim.start(name);
+  const beforeC = setup.beforeC;
+  for (const name of Object.keys(INDEX)) sim.start(name, name === "c" && beforeC !== undefined ? 2000 : 0);
+  if (beforeC !== undefined) {
+    sim.runUntil(1000);
+    beforeC(sim);
+  }
   expect(sim.runUntilSettled(3000, 60_000)).toBe(true);
   return sim;
 }
@@ -615,5 +622,25 @@ describe("PMTU = N (protocol_auth.c ack_h caps n->mtu)", () => {
       tcp: [],
       device: ["c"],
     });
+  });
+
+  test("our own PMTU caps too and the lower wins, even when a dump made c's state before the ACK", () => {
+    // hosts/b says 900 (b's own PMTU), hosts/c 1000. StrictSubnets makes b know c from its hosts
+    // files before c connects, and b dumps its nodes then (a dump used to create c's discovery
+    // state at full size, which the ACK's cap then missed).
+    const sim = line({
+      hostVars: { b: { pmtu: 900 }, c: { pmtu: 1000 } },
+      config: { b: { strictSubnets: true } },
+      beforeC: (s) => void s.nodes.get("b")!.engine.controlDumps(),
+    });
+    warmUp(sim, BOTH_WAYS);
+    const since = sim.nodes.get("b")!.tun.length;
+    expect(traceFrame(sim, "b", bigFrame("b", "c", 950, true, 110))).toEqual({
+      udp: [],
+      tcp: [],
+      device: [],
+    });
+    expect(icmpSince(sim, "b", since)).toEqual(["1 3/4"]);
+    expect(sim.nodes.get("b")!.engine.controlDumps().nodes.find((n) => n.name === "c")!.pmtu).toBe(900);
   });
 });

@@ -14,7 +14,7 @@ import { nodeIdHex, nodeIdOf } from "../sptps/node_id.ts";
 import type { NodeCore } from "./core.ts";
 import { sortedSubnets } from "./core.ts";
 import { byName, type NodeRec, sortedEdges } from "./world.ts";
-import { pmtuState } from "./auth/legacy_pmtu.ts";
+import { pmtuView } from "./auth/legacy_pmtu.ts";
 import { nodeUsesSptps, sptpsSessionInfo } from "./sptps_data.ts";
 import { sptpsEnabled } from "./auth/sptps_keys.ts";
 
@@ -68,7 +68,7 @@ function sptpsNodeStatus(core: NodeCore, n: NodeRec): number {
 function nodeDump(core: NodeCore, n: NodeRec): NodeDump {
   const self = n === core.myself;
   const codec = n.outCodec;
-  const mtu = self ? undefined : pmtuState(core, n);
+  const mtu = self ? undefined : pmtuView(core, n);
   return {
     name: n.name,
     id: nodeIdHex(nodeIdOf(n.name)),

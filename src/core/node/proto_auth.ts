@@ -27,6 +27,7 @@ import {
   upgradeLine,
 } from "./auth/sptps_meta.ts";
 import { sptpsRandom } from "./auth/sptps_keys.ts";
+import { pmtuCap } from "./auth/legacy_pmtu.ts";
 
 /** The protocol version we speak: tinc 1.0's 17. */
 export const PROTOCOL_MAJOR = 17;
@@ -199,7 +200,7 @@ export const handleAck: Handler<Extract<Request, { code: RequestCode.ACK }>> = (
   c.options = (c.options | options) >>> 0;
   // tincd's ack_h: PMTU from hosts/PEER, then from our own configuration, each caps the node's MTU.
   for (const pmtu of [core.config.hosts.get(n.name)?.pmtu, core.config.hosts.get(core.myself.name)?.pmtu]) {
-    if (pmtu !== undefined && pmtu < (n.mtuCap ?? Infinity)) n.mtuCap = pmtu;
+    if (pmtu !== undefined) pmtuCap(core, n, pmtu);
   }
   c.node = n;
   n.conn = c;

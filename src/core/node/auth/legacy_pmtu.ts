@@ -68,6 +68,24 @@ export function pmtuState(core: NodeCore, n: NodeRec): PmtuState {
   return s;
 }
 
+/** The discovery state of a node as the control dump shows it, without creating one: a node
+ * never probed shows tinc's starting values. */
+export function pmtuView(core: NodeCore, n: NodeRec): { mtu: number; maxmtu: number } {
+  const s = trackers.get(core)?.states.get(n);
+  return s ?? { mtu: unsettledMtu(n), maxmtu: PMTU_MAX };
+}
+
+/**
+ * tincd's ack_h: a configured PMTU lowers `n->mtu` when the meta connection comes up, whatever
+ * discovery is doing — here the cap kept on the node and, when discovery state exists already
+ * (an earlier run through a relay), its MTU too.
+ */
+export function pmtuCap(core: NodeCore, n: NodeRec, cap: number): void {
+  if (cap < (n.mtuCap ?? Infinity)) n.mtuCap = cap;
+  const s = trackers.get(core)?.states.get(n);
+  if (s !== undefined && cap < s.mtu) s.mtu = cap;
+}
+
 /**
  * The MTU the router checks frames via `n` against (tinc's `n->mtu`): PMTU_MAX, or the configured
  * PMTU, until discovery settles, then the settled minmtu. Reading it creates no state.
