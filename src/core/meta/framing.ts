@@ -102,6 +102,7 @@ export class MetaFramer {
         const bytes = this.#buf.slice(this.#start, this.#start + n);
         this.#start += n;
         this.#rawPending = null;
+        if (this.#start === this.#end) this.#drained();
         return { kind: "raw", bytes };
       }
       if (available >= this.#limit) {
@@ -122,17 +123,18 @@ export class MetaFramer {
     }
     const line = text.substring(from, at);
     this.#start = this.#textFrom + at + 1;
-    if (this.#start === this.#end) {
-      // Everything consumed: start over at the front, with nothing cached, and give back a
-      // buffer a burst has grown (a connection keeps a buffer only as big as an ordinary read,
-      // not as big as the largest burst it ever got: 3,000 connections of a simulated mesh held
-      // a gigabyte that way).
-      this.#start = 0;
-      this.#end = 0;
-      this.#text = "";
-      if (this.#buf.length > KEPT_BUFFER_BYTES) this.#buf = new Uint8Array(INITIAL_BUFFER_BYTES);
-    }
+    if (this.#start === this.#end) this.#drained();
     return { kind: "line", line };
+  }
+
+  /** Everything consumed: start over at the front, with nothing cached, and give back a buffer a
+   * burst has grown (a connection keeps a buffer only as big as an ordinary read, not as big as
+   * the largest burst it ever got: 3,000 connections of a simulated mesh held ~190 MB that way). */
+  #drained(): void {
+    this.#start = 0;
+    this.#end = 0;
+    this.#text = "";
+    if (this.#buf.length > KEPT_BUFFER_BYTES) this.#buf = new Uint8Array(INITIAL_BUFFER_BYTES);
   }
 
   /** The text cache extended to cover `[#start, #end)`. */

@@ -443,4 +443,20 @@ describe("buffer memory", () => {
     framer.push(encodeLine("8"));
     expect(framer.next()).toEqual({ kind: "line", line: "8" });
   });
+
+  test("a burst that ends in a raw frame gives the room back too", () => {
+    const framer = new MetaFramer();
+    const packet = new Uint8Array(200_000).fill(0x0a);
+    const head = encodeLine(`17 ${packet.length}`);
+    const burst = new Uint8Array(head.length + packet.length);
+    burst.set(head);
+    burst.set(packet, head.length);
+    framer.push(burst);
+    expect(framer.next()).toEqual({ kind: "line", line: `17 ${packet.length}` });
+    framer.expectRaw(packet.length);
+    const item = framer.next();
+    expect(item?.kind === "raw" && item.bytes.length).toBe(packet.length);
+    expect(framer.buffered).toBe(0);
+    expect(framer.capacity).toBeLessThanOrEqual(65536);
+  });
 });
