@@ -187,6 +187,7 @@ export class Daemon implements Effects {
         device: daemon.device,
         ...(engine.iface !== undefined ? { name: engine.iface } : {}),
         mtu: DEVICE_MTU,
+        oneQueue: daemon.iffOneQueue,
       });
       config = { ...config, iface: this.device.name, device: daemon.device };
       this.options.log.line(

@@ -26,6 +26,7 @@ const INERT: readonly InertVariable[] = [
   { variable: "GraphDumpFile", asks: () => true, instead: "no graph file is written" },
   { variable: "Hostnames", asks: (d) => d.hostnames, instead: "addresses are logged as numbers" },
   { variable: "InvitationExpire", asks: () => true, instead: "tinct has no invitation server" },
+  { variable: "LogLevel", asks: () => true, instead: "the debug level comes from -d only" },
   {
     variable: "LocalDiscovery",
     asks: (d) => d.localDiscovery,
