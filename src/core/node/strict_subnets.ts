@@ -8,7 +8,10 @@
  * compared with the new hosts/ files as tinc does: every subnet no longer listed (a learned MAC
  * of ours included) is announced gone (DEL_SUBNET to everyone, subnet-down if its owner is
  * reachable) and dropped; every newly listed one is added and announced (ADD_SUBNET,
- * subnet-up if reachable).
+ * subnet-up if reachable). Two differences from tincd, both deliberate: our own `Subnet` lines from
+ * tinc.conf count as listed (tincd's sweep reads hosts/ only, so it withdraws them at every reload),
+ * and the announcements go out per node in name order, all withdrawals first (tincd walks its
+ * global subnet tree; the end state is the same).
  * @module
  */
 import { RequestCode } from "../meta/requests.ts";
