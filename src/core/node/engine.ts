@@ -29,7 +29,7 @@ import { pmtuNextDeadline, pmtuTick, sendProbeUdp } from "./auth/legacy_pmtu.ts"
 import { type ControlDumps, controlDumps } from "./control_dump.ts";
 import { sptpsNextDeadline, sptpsRekeyAll, sptpsTick } from "./sptps_data.ts";
 import { sptpsTakeRaw } from "./sptps_requests.ts";
-import { loadAllSubnets, reloadAllSubnets } from "./strict_subnets.ts";
+import { loadAllSubnets, reloadAllSubnets, reloadOwnSubnets } from "./configured_subnets.ts";
 
 /** Requests from the control socket (tinc's `tinc` CLI and signals). */
 export type ControlRequest =
@@ -365,35 +365,12 @@ export class Engine {
         }
       }
       if (config.strictSubnets) reloadAllSubnets(core, config);
-      else this.reloadOwnSubnets(config);
+      else reloadOwnSubnets(core, config);
       for (const name of [...core.outgoings.keys()]) {
         if (!config.connectTo.includes(name)) core.outgoings.delete(name);
       }
       for (const name of config.connectTo) this.addOutgoing(name);
     });
-  }
-
-  /** Reload without StrictSubnets: our own subnets follow hosts/MYNAME (learned MACs stay). */
-  private reloadOwnSubnets(config: EngineConfig): void {
-    const core = this.core;
-    const wanted = new Map<string, ReturnType<typeof core.newSubnet>>();
-    for (const subnet of config.hosts.get(config.name)?.subnets ?? []) {
-      const s = core.newSubnet(core.myself, subnet);
-      wanted.set(s.text, s);
-    }
-    for (const s of sortedSubnets(core.myself)) {
-      if (s.expires !== undefined || wanted.has(s.text)) continue;
-      core.broadcastLine(core.subnetLine(RequestCode.DEL_SUBNET, s));
-      core.subnetScript(s, false);
-      core.myself.subnets.delete(s.text);
-    }
-    for (const s of wanted.values()) {
-      if (core.myself.subnets.has(s.text)) continue;
-      core.myself.subnets.set(s.text, s);
-      core.broadcastLine(core.subnetLine(RequestCode.ADD_SUBNET, s));
-      core.subnetScript(s, true);
-    }
-    core.subnetsChanged();
   }
 
   /** The earliest time (ms) at which onTimer has work to do. */
