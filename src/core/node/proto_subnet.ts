@@ -32,21 +32,15 @@ export const handleAddSubnet: Handler<SubnetReq> = (core, c, req, line) => {
     core.sendLine(c, core.subnetLine(RequestCode.DEL_SUBNET, core.newSubnet(owner, req.subnet)));
     return OK;
   }
-  // Only hosts/ files give subnets here (tinc logs these whatever the debug level).
-  if (core.config.tunnelServer) {
+  // Only hosts/ files give subnets here (tinc logs these whatever the debug level); a tunnel
+  // server forwards nothing, a strict node passes the claim on.
+  if (core.config.strictSubnets || core.config.tunnelServer) {
     core.log(LogLevel.basic, "Ignoring unauthorized ADD_SUBNET", {
       from: c.name,
       owner: owner.name,
       subnet: text,
     });
-    return ignored("TunnelServer: subnet not in our hosts files");
-  }
-  if (core.config.strictSubnets) {
-    core.log(LogLevel.basic, "Ignoring unauthorized ADD_SUBNET", {
-      from: c.name,
-      owner: owner.name,
-      subnet: text,
-    });
+    if (core.config.tunnelServer) return ignored("TunnelServer: subnet not in our hosts files");
     core.broadcastLine(line, c);
     return ignored("StrictSubnets: unauthorized ADD_SUBNET forwarded, not added");
   }
