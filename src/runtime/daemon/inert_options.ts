@@ -7,7 +7,7 @@
  * @module
  */
 import type { DaemonConfig } from "../../core/config/load.ts";
-import type { ConfigEntry } from "../../core/config/parse.ts";
+import { entryError } from "../../core/config/parse.ts";
 
 interface InertVariable {
   variable: string;
@@ -46,17 +46,13 @@ const INERT: readonly InertVariable[] = [
   { variable: "UDPInfoInterval", asks: () => true, instead: "tinct sends no UDP_INFO" },
 ];
 
-function where(e: ConfigEntry): string {
-  return e.file === null ? `command line option ${e.line}` : `${e.file} line ${e.line}`;
-}
-
 /** Warnings for variables set in `d` that tinct does not act on, one per setting. */
 export function inertOptionWarnings(d: DaemonConfig): string[] {
   const out: string[] = [];
   for (const v of INERT) {
     const entry = d.tree.lookup(v.variable);
     if (entry === undefined || !v.asks(d)) continue;
-    out.push(`${where(entry)}: ${entry.variable} = ${entry.value} is not supported by tinct: ${v.instead}`);
+    out.push(entryError(entry, `${entry.value} is not supported by tinct: ${v.instead}`).message);
   }
   return out;
 }
@@ -66,7 +62,9 @@ export function refusedOptionErrors(d: DaemonConfig): string[] {
   const entry = d.tree.lookup("Proxy");
   if (entry === undefined || d.proxy.type === "none") return [];
   return [
-    `${where(entry)}: Proxy = ${entry.value}: proxies are not supported by tinct; ` +
-    "not starting rather than connecting without the proxy",
+    entryError(
+      entry,
+      `${entry.value}: proxies are not supported by tinct; not starting rather than connecting without the proxy`,
+    ).message,
   ];
 }

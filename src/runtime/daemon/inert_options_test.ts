@@ -28,8 +28,8 @@ describe("variables tinct accepts but does not act on", () => {
     if (!r.ok) throw new Error(r.errors.join("\n"));
     const conf = join(dir, "tinc.conf");
     expect(r.config.warnings).toEqual([
-      `${conf} line 4: FWMark = 7 is not supported by tinct: packets and connections are not marked`,
-      `${conf} line 2: Hostnames = yes is not supported by tinct: addresses are logged as numbers`,
+      `${conf} line 4: FWMark: 7 is not supported by tinct: packets and connections are not marked`,
+      `${conf} line 2: Hostnames: yes is not supported by tinct: addresses are logged as numbers`,
     ]);
   });
 
@@ -48,7 +48,7 @@ describe("variables tinct accepts but does not act on", () => {
     }]);
     if (!r.ok) throw new Error(r.errors.join("\n"));
     expect(r.config.warnings).toEqual([
-      "command line option 1: GraphDumpFile = /tmp/g.dot is not supported by tinct: no graph file is written",
+      "command line option 1: GraphDumpFile: /tmp/g.dot is not supported by tinct: no graph file is written",
     ]);
   });
 
@@ -59,7 +59,7 @@ describe("variables tinct accepts but does not act on", () => {
       errors: [
         `${
           join(dir, "tinc.conf")
-        } line 2: Proxy = socks5 192.0.2.9 1080: proxies are not supported by tinct; ` +
+        } line 2: Proxy: socks5 192.0.2.9 1080: proxies are not supported by tinct; ` +
         "not starting rather than connecting without the proxy",
       ],
     });
