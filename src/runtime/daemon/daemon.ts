@@ -388,17 +388,16 @@ export class Daemon implements Effects {
     }
     for (const w of read.config.warnings) this.logAt(1, w);
     const old = this.current.engine;
+    const kept = keepFixedAtStart(old, read.config.engine);
     const next: EngineConfig = {
-      ...read.config.engine,
+      ...kept.config,
       ...(old.iface !== undefined ? { iface: old.iface } : {}),
       ...(old.device !== undefined ? { device: old.device } : {}),
-      ...fixedAtStart(old),
       // Sessions hold slots of the cipher created at start-up; new ones take slots of it too.
       ...(old.sptpsCipher !== undefined ? { sptpsCipher: old.sptpsCipher } : {}),
     };
-    const changed = FIXED_AT_START.filter((k) => read.config.engine[k] !== old[k]).map((k) => FIXED_NAMES[k]);
-    if (changed.length > 0) {
-      this.options.log.line(`${changed.join(", ")} changes take effect after a restart`);
+    if (kept.changed.length > 0) {
+      this.options.log.line(`${kept.changed.join(", ")} changes take effect after a restart`);
     }
     this.current = { ...read.config, engine: next };
     this.scriptSettings = {
@@ -505,24 +504,11 @@ export class Daemon implements Effects {
 
 /**
  * Engine settings tincd reads once, at setup (setup_myself and the device set-up), and keeps
- * across SIGHUP: the open device and sockets depend on some, and a strict node's subnet table on
- * StrictSubnets/TunnelServer (toggling it at reload would make the whole mesh drop and re-learn
- * subnets).
+ * across SIGHUP, with tinc's names for the log: the open device and sockets depend on some, and a
+ * strict node's subnet table on StrictSubnets/TunnelServer (toggling it at reload would make the
+ * whole mesh drop and re-learn subnets).
  */
-const FIXED_AT_START = [
-  "port",
-  "mode",
-  "broadcast",
-  "forwarding",
-  "directOnly",
-  "decrementTtl",
-  "deviceIsTap",
-  "strictSubnets",
-  "tunnelServer",
-] as const satisfies ReadonlyArray<keyof EngineConfig>;
-
-/** tinc's variable names for {@link FIXED_AT_START}, for the log. */
-const FIXED_NAMES: Record<(typeof FIXED_AT_START)[number], string> = {
+const FIXED_AT_START = {
   port: "Port",
   mode: "Mode",
   broadcast: "Broadcast",
@@ -532,18 +518,22 @@ const FIXED_NAMES: Record<(typeof FIXED_AT_START)[number], string> = {
   deviceIsTap: "DeviceType",
   strictSubnets: "StrictSubnets",
   tunnelServer: "TunnelServer",
-};
+} as const satisfies Partial<Record<keyof EngineConfig, string>>;
 
-function fixedAtStart(c: EngineConfig): Pick<EngineConfig, (typeof FIXED_AT_START)[number]> {
-  return {
-    port: c.port,
-    mode: c.mode,
-    broadcast: c.broadcast,
-    forwarding: c.forwarding,
-    directOnly: c.directOnly,
-    decrementTtl: c.decrementTtl,
-    deviceIsTap: c.deviceIsTap,
-    strictSubnets: c.strictSubnets,
-    tunnelServer: c.tunnelServer,
-  };
+type FixedKey = keyof typeof FIXED_AT_START;
+const FIXED_KEYS = Object.keys(FIXED_AT_START) as FixedKey[];
+
+/** `next` with the settings fixed at start taken from `started`, and tinc's names of those the
+ * new files would change. */
+function keepFixedAtStart(
+  started: EngineConfig,
+  next: EngineConfig,
+): { config: EngineConfig; changed: string[] } {
+  const config: Record<string, unknown> = { ...next };
+  const changed: string[] = [];
+  for (const k of FIXED_KEYS) {
+    if (next[k] !== started[k]) changed.push(FIXED_AT_START[k]);
+    config[k] = started[k];
+  }
+  return { config: config as unknown as EngineConfig, changed };
 }
