@@ -24,6 +24,12 @@ describe("libcrypto loading", () => {
   });
 });
 
+// The arena tests below need libcrypto 3; without it they would be skipped quietly, so its absence
+// fails here instead (Debian: libssl3, which CI's packages pull in).
+test("libcrypto 3 loads on this host (apt-get install libssl3)", () => {
+  expect(created.ok ? "loaded" : created.reason).toBe("loaded");
+});
+
 describe.if(created.ok)("libcrypto port, arena details", () => {
   const port = created.ok ? created.port : (undefined as never);
 
